@@ -1,0 +1,82 @@
+"""Dense + ReLU + dropout: the fc6/fc7 block of AlexNet-style upper layers."""
+
+import keras
+
+
+@keras.saving.register_keras_serializable(package="cm_zoo")
+class FullyConnectedBlock(keras.layers.Layer):
+    """A fully connected layer with ReLU and dropout, as AlexNet's fc6/fc7.
+
+    The output is the post-ReLU activation (the feature the papers call
+    fc6/fc7); dropout is applied only with `training=True`.
+
+    Args:
+        hidden_dim: int. Output units.
+        dropout: float. Dropout rate in `[0, 1)`. Defaults to `0.5`.
+        kernel_initializer: initializer for the kernel. Defaults to
+            `"glorot_uniform"`.
+
+    Input shape:
+        `(batch_size, input_dim)`.
+
+    Output shape:
+        `(batch_size, hidden_dim)`.
+
+    Example:
+    >>> from cm_zoo.layers.shared import FullyConnectedBlock
+    >>> FullyConnectedBlock(hidden_dim=3)(np.ones((2, 5), "float32")).shape
+    TensorShape([2, 3])
+    """
+
+    def __init__(
+        self,
+        hidden_dim,
+        dropout=0.5,
+        kernel_initializer="glorot_uniform",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if int(hidden_dim) < 1:
+            raise ValueError(
+                "`hidden_dim` must be a positive int. "
+                f"Received: hidden_dim={hidden_dim}"
+            )
+        if not 0.0 <= float(dropout) < 1.0:
+            raise ValueError(
+                f"`dropout` must be in [0, 1). Received: dropout={dropout}"
+            )
+        self.hidden_dim = int(hidden_dim)
+        self.dropout = float(dropout)
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self._dense = keras.layers.Dense(
+            self.hidden_dim,
+            activation="relu",
+            kernel_initializer=self.kernel_initializer,
+            dtype=self.dtype_policy,
+            name="dense",
+        )
+        self._dropout = keras.layers.Dropout(
+            self.dropout, dtype=self.dtype_policy, name="dropout"
+        )
+
+    def build(self, input_shape):
+        self._dense.build(input_shape)
+
+    def call(self, inputs, training=None):
+        return self._dropout(self._dense(inputs), training=training)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.hidden_dim)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "hidden_dim": self.hidden_dim,
+                "dropout": self.dropout,
+                "kernel_initializer": keras.initializers.serialize(
+                    self.kernel_initializer
+                ),
+            }
+        )
+        return config
