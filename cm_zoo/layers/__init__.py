@@ -1,0 +1,18 @@
+"""Layers of cm_zoo: shared upper blocks and the StatReg regularizers."""
+from cm_zoo.layers.statreg import DiagonalGMMPrior
+from cm_zoo.layers.statreg import GaussianPrior
+from cm_zoo.layers.statreg import GaussianStatReg
+from cm_zoo.layers.statreg import GMMStatReg
+from cm_zoo.layers.statreg import fit_diagonal_gmm
+from cm_zoo.layers.statreg import fit_gaussian
+from cm_zoo.layers.statreg import load_prior
+
+__all__ = [
+    "DiagonalGMMPrior",
+    "GMMStatReg",
+    "GaussianPrior",
+    "GaussianStatReg",
+    "fit_diagonal_gmm",
+    "fit_gaussian",
+    "load_prior",
+]

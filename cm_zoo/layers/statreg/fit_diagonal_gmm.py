@@ -1,0 +1,307 @@
+"""Streaming EM fit of the diagonal GMM prior of StatReg (CMPlaces, B-GMM)."""
+import math
+import os
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from cm_zoo.layers.statreg import _densities
+from cm_zoo.layers.statreg import _initialization
+from cm_zoo.layers.statreg import _streaming
+from cm_zoo.layers.statreg import diagonal_gmm_prior
+
+_INITS = ("kmeans++", "random")
+# Rows kept for seeding, per component (at least _MIN_SAMPLE_SIZE).
+_SAMPLE_SIZE_PER_COMPONENT = 20
+_MIN_SAMPLE_SIZE = 1000
+
+
+def fit_diagonal_gmm(
+    dataset,
+    num_components,
+    *,
+    max_iterations=100,
+    tolerance=1e-3,
+    variance_floor=1e-6,
+    seed=0,
+    init="kmeans++",
+    checkpoint_dir=None,
+    callback=None,
+    verbose=0,
+):
+    """Fits a diagonal-covariance GMM by EM, streaming over the data.
+
+    A first pass counts the examples, takes their mean and variance and keeps
+    a uniform sample of `max(1000, 20 * num_components)` rows (chosen by a
+    hash of `seed` and the row index, so independent of batching). The means
+    start at `num_components` sample rows picked by k-means++ (or uniformly,
+    `init="random"`), the variances at the data variance, the weights
+    uniform. Each EM iteration is one pass: a `tf.function` reduces every
+    batch to the sufficient statistics `N_k`, `sum_k x`, `sum_k x^2` (float32
+    per batch on data centered by its mean, float64 across batches); memory
+    is `O(batch * K + K * D)`. The M-step floors variances at
+    `variance_floor`; a component with less than one example of
+    responsibility is re-seeded at the sample row least likely under the
+    mixture, with the data variance and weight `1 / num_examples`.
+
+    EM stops when the mean log-likelihood per example changes by less than
+    `tolerance` (scikit-learn's criterion) or after `max_iterations`
+    M-steps. The data must be iterated in the same order on every pass.
+
+    Args:
+        dataset: `tf.data.Dataset` of float `(batch, dim)` tensors, or a NumPy
+            array `(num_examples, dim)`.
+        num_components: int. Number of mixture components `K`.
+        max_iterations: int. Maximum number of M-steps. Defaults to `100`.
+        tolerance: float. Convergence threshold on the change of the mean
+            log-likelihood per example. Defaults to `1e-3`.
+        variance_floor: float. Lower bound on every variance. Defaults to
+            `1e-6`.
+        seed: int. Seed of the sample and of the initialization; the fit is
+            deterministic given the data order. Defaults to `0`.
+        init: str. `"kmeans++"` or `"random"`. Defaults to `"kmeans++"`.
+        checkpoint_dir: str or None. If set, the state is saved there with
+            `tf.train.Checkpoint` after every M-step, and a call finding a
+            checkpoint resumes from it, ending where an uninterrupted call
+            would. Defaults to `None`.
+        callback: callable or None. Called as `callback(iteration,
+            mean_log_likelihood)` after every pass. Defaults to `None`.
+        verbose: int. `1` shows a `keras.utils.Progbar` over iterations.
+            Defaults to `0`.
+
+    Returns:
+        A `DiagonalGMMPrior` with `mean_log_likelihood` of the data under the
+        returned parameters.
+
+    Raises:
+        ValueError: for invalid arguments, `num_components` larger than the
+            number of examples, elements not shaped `(batch, dim)`, or a
+            checkpoint of another fit.
+        TypeError: for a `dataset` of another type.
+
+    Example:
+    >>> from cm_zoo.layers.statreg import fit_diagonal_gmm
+    >>> rng = np.random.default_rng(0)
+    >>> data = np.concatenate([rng.normal(-5, 1, (500, 2)),
+    ...                        rng.normal(5, 1, (500, 2))]).astype("float32")
+    >>> prior = fit_diagonal_gmm(data, num_components=2, seed=1)
+    >>> np.sort(np.round(prior.means[:, 0]))
+    array([-5.,  5.])
+    >>> prior.converged, bool(np.all(prior.variances >= 1e-6))
+    (True, True)
+    """
+    _streaming.check_int("num_components", num_components, 1)
+    _streaming.check_int("max_iterations", max_iterations, 0)
+    _streaming.check_int("seed", seed, 0)
+    if not tolerance >= 0.0:
+        raise ValueError(
+            f"`tolerance` must be >= 0. Received: tolerance={tolerance!r}"
+        )
+    if not variance_floor > 0.0:
+        raise ValueError(
+            "`variance_floor` must be > 0. "
+            f"Received: variance_floor={variance_floor!r}"
+        )
+    if init not in _INITS:
+        raise ValueError(
+            f"`init` must be one of {list(_INITS)}. Received: init={init!r}"
+        )
+    dataset, dim = _streaming.as_batched_dataset(dataset)
+    sample_size = max(
+        _MIN_SAMPLE_SIZE, _SAMPLE_SIZE_PER_COMPONENT * num_components
+    )
+    num_examples, data_mean, data_variance, sample = (
+        _initialization.first_pass(dataset, sample_size, seed)
+    )
+    if num_components > num_examples:
+        raise ValueError(
+            "`num_components` must not exceed the number of examples. "
+            f"Received: num_components={num_components} for "
+            f"{num_examples} examples"
+        )
+    data_variance = np.maximum(data_variance, variance_floor)
+    centered_sample = sample - data_mean.astype("float32")
+    state = _EMState(num_components, dim, data_mean)
+    checkpoint = None
+    if checkpoint_dir is not None:
+        checkpoint = tf.train.CheckpointManager(
+            tf.train.Checkpoint(**state.trackables()),
+            os.fspath(checkpoint_dir),
+            max_to_keep=1,
+        )
+    fingerprint = f"K={num_components},D={dim},N={num_examples},seed={seed}"
+    if checkpoint is not None and checkpoint.latest_checkpoint:
+        checkpoint.checkpoint.restore(checkpoint.latest_checkpoint)
+        found = state.fingerprint.numpy().decode()
+        if found != fingerprint:
+            raise ValueError(
+                f"`checkpoint_dir` {checkpoint_dir} holds a different fit. "
+                f"Expected: {fingerprint}. Received: {found}"
+            )
+    else:
+        rng = np.random.default_rng(seed)
+        if init == "kmeans++":
+            chosen = _initialization.kmeans_plus_plus(
+                centered_sample, num_components, rng
+            )
+        else:
+            chosen = rng.choice(sample.shape[0], num_components, replace=False)
+        state.assign(
+            logits=np.full(num_components, -math.log(num_components)),
+            centered_means=centered_sample[chosen],
+            variances=np.tile(data_variance, (num_components, 1)),
+        )
+        state.fingerprint.assign(fingerprint)
+
+    e_pass = _make_e_pass(dataset, state)
+    progbar = keras.utils.Progbar(
+        max_iterations,
+        verbose=verbose,
+        stateful_metrics=["mean_log_likelihood"],
+        unit_name="iteration",
+    )
+    converged = False
+    while True:
+        iteration = int(state.iteration.numpy())
+        counts, sum_x, sum_x2, sum_log_prob = (t.numpy() for t in e_pass())
+        mean_log_likelihood = sum_log_prob / num_examples
+        previous = float(state.previous_log_likelihood.numpy())
+        converged = (
+            iteration > 0 and abs(mean_log_likelihood - previous) < tolerance
+        )
+        progbar.update(
+            iteration, [("mean_log_likelihood", mean_log_likelihood)]
+        )
+        if callback is not None:
+            callback(iteration, mean_log_likelihood)
+        if converged or iteration >= max_iterations:
+            break
+        _m_step(
+            state,
+            counts,
+            sum_x,
+            sum_x2,
+            num_examples=num_examples,
+            variance_floor=variance_floor,
+            data_variance=data_variance,
+            centered_sample=centered_sample,
+        )
+        state.previous_log_likelihood.assign(mean_log_likelihood)
+        state.iteration.assign_add(1)
+        if checkpoint is not None:
+            checkpoint.save()
+    return diagonal_gmm_prior.DiagonalGMMPrior(
+        logits=state.logits.numpy(),
+        means=state.centered_means.numpy().astype("float64")
+        + state.center.numpy(),
+        variances=state.variances.numpy(),
+        mean_log_likelihood=float(mean_log_likelihood),
+        num_iterations=iteration,
+        converged=bool(converged),
+    )
+
+
+class _EMState:
+    """Float32 parameters (means relative to the data mean) and EM progress."""
+
+    def __init__(self, num_components, dim, data_mean):
+        self.center = tf.constant(data_mean, "float32")
+        self.logits = tf.Variable(tf.zeros([num_components]))
+        self.centered_means = tf.Variable(tf.zeros([num_components, dim]))
+        self.variances = tf.Variable(tf.ones([num_components, dim]))
+        self.iteration = tf.Variable(0, dtype="int64")
+        self.previous_log_likelihood = tf.Variable(math.nan, dtype="float64")
+        self.fingerprint = tf.Variable("", dtype="string")
+
+    def trackables(self):
+        return {
+            "logits": self.logits,
+            "centered_means": self.centered_means,
+            "variances": self.variances,
+            "iteration": self.iteration,
+            "previous_log_likelihood": self.previous_log_likelihood,
+            "fingerprint": self.fingerprint,
+        }
+
+    def assign(self, logits, centered_means, variances):
+        self.logits.assign(logits.astype("float32"))
+        self.centered_means.assign(centered_means.astype("float32"))
+        self.variances.assign(variances.astype("float32"))
+
+
+def _make_e_pass(dataset, state):
+    """A `tf.function` reducing the dataset to float64 EM statistics."""
+    num_components, dim = state.centered_means.shape
+
+    @tf.function
+    def e_pass():
+        def accumulate(totals, x):
+            counts, sum_x, sum_x2, sum_log_prob = totals
+            centered_x = x - state.center  # [B, D]
+            log_joint = _densities.diagonal_gmm_component_log_prob(
+                centered_x, state.logits, state.centered_means, state.variances
+            )  # [B, K]
+            log_prob = tf.reduce_logsumexp(log_joint, axis=-1)  # [B]
+            resp = tf.exp(log_joint - log_prob[:, None])  # [B, K]
+            return (
+                counts + tf.cast(tf.reduce_sum(resp, axis=0), "float64"),
+                sum_x
+                + tf.cast(
+                    tf.matmul(resp, centered_x, transpose_a=True), "float64"
+                ),  # [K, D]
+                sum_x2
+                + tf.cast(
+                    tf.matmul(resp, tf.square(centered_x), transpose_a=True),
+                    "float64",
+                ),  # [K, D]
+                sum_log_prob + tf.cast(tf.reduce_sum(log_prob), "float64"),
+            )
+
+        initial = (
+            tf.zeros([num_components], "float64"),
+            tf.zeros([num_components, dim], "float64"),
+            tf.zeros([num_components, dim], "float64"),
+            tf.zeros([], "float64"),
+        )
+        return dataset.reduce(initial, accumulate)
+
+    return e_pass
+
+
+def _m_step(
+    state,
+    counts,
+    sum_x,
+    sum_x2,
+    *,
+    num_examples,
+    variance_floor,
+    data_variance,
+    centered_sample,
+):
+    """Float64 M-step from the statistics; re-seeds empty components."""
+    empty = counts < 1.0
+    safe_counts = np.maximum(counts, 1.0)[:, None]
+    means = sum_x / safe_counts
+    variances = np.maximum(
+        sum_x2 / safe_counts - np.square(means), variance_floor
+    )
+    weights = counts / num_examples
+    if np.any(empty):
+        # The sample rows least likely under the current mixture.
+        log_prob = _densities.diagonal_gmm_log_prob(
+            tf.constant(centered_sample),
+            state.logits,
+            state.centered_means,
+            state.variances,
+        ).numpy()
+        reseed = np.argsort(log_prob, kind="stable")[: int(empty.sum())]
+        means[empty] = centered_sample[reseed]
+        variances[empty] = data_variance
+        weights[empty] = 1.0 / num_examples
+    state.assign(
+        logits=np.log(weights / weights.sum()),
+        centered_means=means,
+        variances=variances,
+    )

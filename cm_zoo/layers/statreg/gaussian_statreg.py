@@ -1,0 +1,125 @@
+"""StatReg with a full-covariance Gaussian prior (CMPlaces, Method B-Single)."""
+import keras
+import tensorflow as tf
+
+from cm_zoo.layers.statreg import _densities
+from cm_zoo.layers.statreg import _statreg_base
+from cm_zoo.layers.statreg import gaussian_prior
+
+
+@keras.saving.register_keras_serializable(package="cm_zoo")
+class GaussianStatReg(_statreg_base.StatRegBase):
+    """Method B-Single: penalizes activations unlikely under a fixed Gaussian.
+
+    Returns its input unchanged (same tensor and dtype). When called with
+    `training=True` it adds `weight * mean_over_batch(-log N(x; mu, Sigma))`
+    to the layer's losses; at inference (`training` false or `None`) it adds
+    nothing. This is the paper's eq. 3 plus the constant it omits
+    (`D/2 log(2 pi) + 1/2 log det Sigma`), so the value is a true negative
+    log-density; gradients are the same. The prior lives in non-trainable
+    float32 weights saved with the model: `mean` and `precision_cholesky`,
+    the upper-triangular `W = inverse(cholesky(Sigma))^T` with
+    `W W^T = Sigma^-1`, so the Mahalanobis term is one matmul
+    `||(x - mu) W||^2`. The density is computed in float32 even under a
+    `mixed_float16` policy. Until `set_prior` is called the prior is the
+    standard normal.
+
+    Under `tf.distribute`, Keras 3 divides each replica's added loss by the
+    number of replicas before the gradients are summed across replicas, so
+    with equal per-replica batches the update is that of the mean NLL over
+    the global batch.
+
+    Args:
+        weight: float. Non-negative multiplier `lambda` of the added loss.
+            Defaults to `1.`.
+        **kwargs: Base layer arguments (`name`, `dtype`, ...).
+
+    Call arguments:
+        inputs: Hidden activations, any float dtype.
+        training: bool. Adds the loss only when true.
+
+    Input shape:
+        `(batch_size, dim)`.
+
+    Output shape:
+        Same as the input.
+
+    Example:
+    >>> from cm_zoo.layers.statreg import GaussianPrior, GaussianStatReg
+    >>> prior = GaussianPrior(mean=np.zeros(2), covariance=4.0 * np.eye(2))
+    >>> reg = GaussianStatReg.from_prior(prior, weight=1.0)
+    >>> y = reg(np.array([[2.0, 0.0]], "float32"), training=True)
+    >>> round(float(reg.losses[0]), 4)  # 1/2 + log(2 pi) + log(4)
+    3.7242
+
+    References:
+        Aytar et al., "Cross-Modal Scene Networks", TPAMI 2017, section 4.3.
+    """
+
+    @classmethod
+    def from_prior(cls, prior, weight=1.0, **kwargs):
+        """Builds a layer whose weights hold `prior` (a `GaussianPrior`).
+
+        Args:
+            prior: GaussianPrior. The fitted prior.
+            weight: float. See the class arguments. Defaults to `1.`.
+            **kwargs: Base layer arguments (`name`, `dtype`, ...).
+        """
+        _check_prior(prior)
+        layer = cls(weight=weight, **kwargs)
+        layer.build((None, prior.dim))
+        layer.set_prior(prior)
+        return layer
+
+    def build(self, input_shape):
+        dim = self._check_input_shape(input_shape)
+        self.mean = self._add_prior_weight("mean", (dim,), "zeros")
+        self.precision_cholesky = self._add_prior_weight(
+            "precision_cholesky", (dim, dim), "identity"
+        )
+
+    def set_prior(self, prior):
+        """Copies a `GaussianPrior` into the (built) layer's weights.
+
+        Raises:
+            ValueError: if the layer is unbuilt, the dimension differs or the
+                covariance is not positive definite.
+        """
+        _check_prior(prior)
+        if not self.built:
+            raise ValueError(
+                f"GaussianStatReg `{self.name}` must be built before "
+                "`set_prior`; call it on an input or use "
+                "`GaussianStatReg.from_prior`."
+            )
+        if prior.dim != self.mean.shape[0]:
+            raise ValueError(
+                f"GaussianStatReg `{self.name}` holds dim={self.mean.shape[0]}."
+                f" Received: a prior with dim={prior.dim}"
+            )
+        self.mean.assign(prior.mean.astype("float32"))
+        self.precision_cholesky.assign(
+            prior.precision_cholesky.astype("float32")
+        )
+
+    def prior_distribution(self):
+        """The prior as a float32 `tfd.MultivariateNormalTriL` (the reference)."""
+        return _densities.gaussian_distribution(
+            tf.convert_to_tensor(self.mean),
+            tf.convert_to_tensor(self.precision_cholesky),
+        )
+
+    def _log_prob(self, x):
+        return _densities.gaussian_log_prob(
+            x,
+            tf.convert_to_tensor(self.mean),
+            tf.convert_to_tensor(self.precision_cholesky),
+        )
+
+
+def _check_prior(prior):
+    if not isinstance(prior, gaussian_prior.GaussianPrior):
+        raise TypeError(
+            "`prior` must be a `GaussianPrior`. "
+            f"Received: prior of type {type(prior).__name__}"
+        )
