@@ -1,4 +1,5 @@
 """Layers of cm_zoo: shared upper blocks and the StatReg regularizers."""
+
 from cm_zoo.layers.statreg import DiagonalGMMPrior
 from cm_zoo.layers.statreg import GaussianPrior
 from cm_zoo.layers.statreg import GaussianStatReg

@@ -1,4 +1,5 @@
-"""StatReg layers (CMPlaces Method B) and the streaming fitters of their priors."""
+"""StatReg layers (CMPlaces Method B) and the fitters of their priors."""
+
 from cm_zoo.layers.statreg.diagonal_gmm_prior import DiagonalGMMPrior
 from cm_zoo.layers.statreg.fit_diagonal_gmm import fit_diagonal_gmm
 from cm_zoo.layers.statreg.fit_gaussian import fit_gaussian

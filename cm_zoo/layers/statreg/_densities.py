@@ -6,6 +6,7 @@ form into matmuls, after centering everything on a reference point so that
 float32 cancellation stays small near and far from the components. They work
 in the dtype of their arguments (float32 in the layers, float64 in the priors).
 """
+
 import math
 
 import tensorflow as tf

@@ -1,4 +1,5 @@
 """Private first pass and k-means++ seeding for `fit_diagonal_gmm`."""
+
 import numpy as np
 
 _SPLITMIX_GAMMA = np.uint64(0x9E3779B97F4A7C15)

@@ -1,4 +1,5 @@
 """Private `.npz` helpers shared by the prior classes and `load_prior`."""
+
 import os
 
 import numpy as np

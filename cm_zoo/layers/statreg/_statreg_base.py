@@ -1,4 +1,5 @@
-"""Private base of the StatReg layers: validation, pass-through and `add_loss`."""
+"""Private base of the StatReg layers: validation, pass-through, loss."""
+
 import numbers
 
 import keras

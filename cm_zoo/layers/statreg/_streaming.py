@@ -1,4 +1,5 @@
 """Private input handling shared by the streaming prior fitters."""
+
 import numpy as np
 import tensorflow as tf
 

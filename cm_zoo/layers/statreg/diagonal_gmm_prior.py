@@ -1,4 +1,5 @@
 """The fitted diagonal-covariance GMM prior of StatReg (CMPlaces, B-GMM)."""
+
 import dataclasses
 
 import numpy as np

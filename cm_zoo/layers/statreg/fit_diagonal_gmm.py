@@ -1,4 +1,5 @@
 """Streaming EM fit of the diagonal GMM prior of StatReg (CMPlaces, B-GMM)."""
+
 import math
 import os
 
@@ -111,8 +112,8 @@ def fit_diagonal_gmm(
     sample_size = max(
         _MIN_SAMPLE_SIZE, _SAMPLE_SIZE_PER_COMPONENT * num_components
     )
-    num_examples, data_mean, data_variance, sample = (
-        _initialization.first_pass(dataset, sample_size, seed)
+    num_examples, data_mean, data_variance, sample = _initialization.first_pass(
+        dataset, sample_size, seed
     )
     if num_components > num_examples:
         raise ValueError(

@@ -1,4 +1,5 @@
 """Streaming fit of the full-covariance Gaussian prior (CMPlaces, B-Single)."""
+
 import math
 
 import numpy as np

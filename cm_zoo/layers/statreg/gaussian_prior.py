@@ -1,4 +1,5 @@
 """The fitted full-covariance Gaussian prior of StatReg (CMPlaces, B-Single)."""
+
 import dataclasses
 
 import numpy as np

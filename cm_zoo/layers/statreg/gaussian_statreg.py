@@ -1,4 +1,5 @@
 """StatReg with a full-covariance Gaussian prior (CMPlaces, Method B-Single)."""
+
 import keras
 import tensorflow as tf
 
@@ -103,7 +104,7 @@ class GaussianStatReg(_statreg_base.StatRegBase):
         )
 
     def prior_distribution(self):
-        """The prior as a float32 `tfd.MultivariateNormalTriL` (the reference)."""
+        """The prior as a float32 `tfd.MultivariateNormalTriL` (reference)."""
         return _densities.gaussian_distribution(
             tf.convert_to_tensor(self.mean),
             tf.convert_to_tensor(self.precision_cholesky),

@@ -1,4 +1,5 @@
 """StatReg with a diagonal-covariance GMM prior (CMPlaces, Method B-GMM)."""
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -53,7 +54,9 @@ class GMMStatReg(_statreg_base.StatRegBase):
     Example:
     >>> from cm_zoo.layers.statreg import DiagonalGMMPrior, GMMStatReg
     >>> prior = DiagonalGMMPrior(
-    ...     logits=np.zeros(3), means=np.zeros((3, 8)), variances=np.ones((3, 8))
+    ...     logits=np.zeros(3),
+    ...     means=np.zeros((3, 8)),
+    ...     variances=np.ones((3, 8)),
     ... )
     >>> reg = GMMStatReg.from_prior(prior, weight=0.1)
     >>> x = np.zeros((4, 8), "float32")
@@ -93,7 +96,9 @@ class GMMStatReg(_statreg_base.StatRegBase):
             **kwargs: Base layer arguments (`name`, `dtype`, ...).
         """
         _check_prior(prior)
-        layer = cls(num_components=prior.num_components, weight=weight, **kwargs)
+        layer = cls(
+            num_components=prior.num_components, weight=weight, **kwargs
+        )
         layer.build((None, prior.dim))
         layer.set_prior(prior)
         return layer

@@ -1,4 +1,5 @@
-"""Reads a StatReg prior written by `DiagonalGMMPrior.save` or `GaussianPrior.save`."""
+"""Reads a StatReg prior written by `save` of a prior."""
+
 import os
 
 from cm_zoo.layers.statreg import _prior_io
