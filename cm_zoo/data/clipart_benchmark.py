@@ -1,0 +1,225 @@
+"""The embedded clip-art benchmark: real, small, weakly aligned data.
+
+Built by `recipes/build_clipart_benchmark.py` from Debian's public-domain
+openclipart SVGs, WordNet glosses and espeak-ng speech; see
+`cm_zoo/data/embedded/clipart_benchmark/README.md` for its contents.
+"""
+
+import hashlib
+import io
+import json
+import os
+
+import numpy as np
+
+from cm_zoo import modalities
+
+EMBEDDED_PATH = os.path.join(
+    os.path.dirname(__file__), "embedded", "clipart_benchmark"
+)
+SPLITS = ("train", "val", "test")
+SOUND_RATE = 16000
+
+
+def load(path=None):
+    """Loads the clip-art benchmark (by default the copy shipped in cm_zoo).
+
+    Args:
+        path: str. Directory written by `recipes/build_clipart_benchmark.py`.
+            Defaults to the embedded copy.
+
+    Returns:
+        A `ClipartBenchmark`.
+
+    Raises:
+        ValueError: if a file is missing or its sha256 differs from the
+            manifest.
+
+    Example:
+    >>> bench = cm_zoo.data.clipart_benchmark.load()
+    >>> bench.source_modality, bench.image_size
+    ('clipart', 96)
+    >>> x, y = bench.arrays("sketch", "val")
+    >>> x.dtype, x.shape[1:], len(x) == len(y)
+    (dtype('uint8'), (96, 96, 3), True)
+    """
+    return ClipartBenchmark(EMBEDDED_PATH if path is None else path)
+
+
+class ClipartBenchmark:
+    """In-memory view of one build of the clip-art benchmark.
+
+    Weakly aligned part (CMPlaces protocol): `arrays(modality, split)`; every
+    modality comes from different source files, so only labels align them.
+    Paired part (See-Hear-Read protocol): `paired(split)`; the same item seen
+    as clipart, heard as speech and read as text.
+
+    Attributes:
+        class_names: list of str. Category names; index == label.
+        source_modality: str. `"clipart"`, the modality playing natural images.
+        modalities: tuple of str. Modality keys present.
+        holdout_categories: list of str. Categories kept out of training in
+            the zero-shot protocol (they still appear in every split).
+        image_size: int. Side of the stored square images.
+        manifest_sha256: str. sha256 of `manifest.json`.
+        manifest: dict. The parsed manifest (per-item source file, licence,
+            role, split and sha256 of the stored data).
+
+    Args:
+        path: str. Directory holding `manifest.json` and the data files.
+    """
+
+    def __init__(self, path):
+        manifest_path = os.path.join(path, "manifest.json")
+        if not os.path.isfile(manifest_path):
+            raise ValueError(
+                f"No clip-art benchmark at {path!r}: expected "
+                f"{manifest_path!r}, found no such file."
+            )
+        with open(manifest_path, "rb") as f:
+            raw = f.read()
+        self.manifest_sha256 = hashlib.sha256(raw).hexdigest()
+        self.manifest = json.loads(raw)
+        self.class_names = list(self.manifest["class_names"])
+        self.source_modality = self.manifest["source_modality"]
+        self.modalities = tuple(self.manifest["modalities"])
+        self.holdout_categories = list(self.manifest["holdout_categories"])
+        self.image_size = int(self.manifest["image_size"])
+        data = {name: _read_checked(path, name, digest)
+                for name, digest in self.manifest["files"].items()}
+        items = self.manifest["items"]
+        self._labels = np.array([i["label"] for i in items], np.int64)
+        self._role = np.array([i["role"] for i in items])
+        self._split = np.array([i["split"] for i in items])
+        self._pairing = np.array([i["pairing"] or "" for i in items])
+        self._rows = {}
+        self._values = {}
+        for key in (modalities.CLIPART, modalities.SKETCH):
+            with np.load(io.BytesIO(data[key + ".npz"])) as archive:
+                images = archive["images"]
+                self._rows[key] = archive["item"]
+            if images.ndim == 3:
+                images = np.repeat(images[..., None], 3, axis=-1)
+            self._values[key] = images
+        with np.load(io.BytesIO(data["sound.npz"])) as archive:
+            self._rows[modalities.SOUND] = archive["item"]
+            self._values[modalities.SOUND] = _decode_sound(
+                archive["mulaw"], archive["offsets"],
+                int(self.manifest["sound_storage"]["rate"]))
+        rows, texts = zip(*json.loads(data["description.json"]))
+        self._rows[modalities.DESCRIPTION] = np.array(rows, np.int32)
+        self._values[modalities.DESCRIPTION] = np.array(texts, dtype=object)
+        self._position = {
+            key: {int(item): n for n, item in enumerate(rows)}
+            for key, rows in self._rows.items()
+        }
+
+    def arrays(self, modality, split):
+        """Returns `(x, y)` of one weakly aligned modality and split.
+
+        Images are uint8 `[N, S, S, 3]` (sketches are grey, repeated over the
+        channels); `description` is an object array of python `str`; `sound`
+        is float32 `[N, samples]` in [-1, 1] at 16 kHz, zero-padded to the
+        longest clip of the benchmark. `y` is int64 labels.
+
+        Args:
+            modality: str. One of `self.modalities`.
+            split: str. One of `"train"`, `"val"`, `"test"`.
+
+        Raises:
+            ValueError: for an unknown modality or split.
+        """
+        self._check(modality, split)
+        ids = np.flatnonzero((self._role == modality) & (self._split == split))
+        return self._take(modality, ids), self._labels[ids]
+
+    def paired(self, split):
+        """Returns the See-Hear-Read paired data of one split.
+
+        For `split="train"`: `{"image_sound": {"clipart", "sound", "label"},
+        "image_text": {"clipart", "description", "label"}}`; the two sets
+        come from disjoint items, so no item links sound to text during
+        training. For `"val"`/`"test"`: `{"clipart", "description", "sound",
+        "label"}`, row `i` of every key being the same item (triplets), for
+        evaluating every retrieval direction including sound <-> text.
+
+        Args:
+            split: str. One of `"train"`, `"val"`, `"test"`.
+
+        Raises:
+            ValueError: for an unknown split.
+        """
+        self._check(modalities.CLIPART, split)
+        paired = self._role == "paired"
+        if split != "train":
+            ids = np.flatnonzero(paired & (self._split == split))
+            keys = (modalities.CLIPART, modalities.DESCRIPTION,
+                    modalities.SOUND)
+            return self._bundle(ids, keys)
+        sets = {
+            "image_sound": (modalities.CLIPART, modalities.SOUND),
+            "image_text": (modalities.CLIPART, modalities.DESCRIPTION),
+        }
+        return {
+            name: self._bundle(
+                np.flatnonzero(paired & (self._pairing == name)), keys)
+            for name, keys in sets.items()
+        }
+
+    def _bundle(self, ids, keys):
+        bundle = {key: self._take(key, ids) for key in keys}
+        bundle["label"] = self._labels[ids]
+        return bundle
+
+    def _take(self, modality, ids):
+        position = self._position[modality]
+        return self._values[modality][[position[int(i)] for i in ids]]
+
+    def _check(self, modality, split):
+        if modality not in self.modalities:
+            raise ValueError(
+                f"Unknown modality {modality!r} for the clip-art benchmark. "
+                f"Expected one of {list(self.modalities)}."
+            )
+        if split not in SPLITS:
+            raise ValueError(
+                f"Unknown split {split!r}. Expected one of {list(SPLITS)}."
+            )
+
+
+def _read_checked(path, name, digest):
+    file_path = os.path.join(path, name)
+    if not os.path.isfile(file_path):
+        raise ValueError(
+            f"Clip-art benchmark file missing: expected {file_path!r} "
+            f"(listed in manifest.json), found no such file."
+        )
+    with open(file_path, "rb") as f:
+        raw = f.read()
+    found = hashlib.sha256(raw).hexdigest()
+    if found != digest:
+        raise ValueError(
+            f"Clip-art benchmark file {file_path!r} is corrupt: expected "
+            f"sha256 {digest}, found {found}."
+        )
+    return raw
+
+
+def _decode_sound(mulaw, offsets, rate):
+    """8-bit mu-law at `rate` -> float32 [N, samples] at 16 kHz, padded.
+
+    Upsampling is linear interpolation (the stored band ends at rate / 2).
+    """
+    mu = 255.
+    y = mulaw.astype(np.float32) / mu * 2. - 1.
+    audio = np.sign(y) * np.expm1(np.abs(y) * np.log1p(mu)) / mu
+    factor = SOUND_RATE / rate
+    clips = []
+    for start, stop in zip(offsets[:-1], offsets[1:]):
+        clip = audio[start:stop]
+        times = np.arange(int(round(clip.size * factor))) / factor
+        clips.append(np.interp(times, np.arange(clip.size), clip))
+    out = np.zeros((len(clips), max(c.size for c in clips)), np.float32)
+    for row, clip in zip(out, clips):
+        row[:clip.size] = clip
+    return out

@@ -1,0 +1,169 @@
+"""`tf.data` pipelines over in-memory arrays keyed by modality.
+
+Weak alignment (CMPlaces): every modality is its own shuffled, repeated
+stream of rows; the streams are batched separately and zipped, so a batch
+holds `batch_size` unrelated rows of every modality and only the labels tie
+them.
+"""
+
+import numpy as np
+import tensorflow as tf
+
+from cm_zoo import modalities
+
+
+def make_multimodal_dataset(
+    arrays_by_modality,
+    batch_size,
+    *,
+    shuffle=True,
+    seed=None,
+    deterministic=True,
+    balance_classes=False,
+):
+    """Builds an infinite dataset of weakly aligned multimodal batches.
+
+    Each modality is sampled independently (its own order, its own size);
+    the caller sets `steps_per_epoch`. Rows are gathered by a parallel map,
+    batched with `drop_remainder=True` (static batch size) and prefetched.
+
+    Args:
+        arrays_by_modality: dict. `{modality: (x, y)}`, `x` an array whose
+            first axis indexes rows (uint8 images, float32 sounds, python str
+            for descriptions) and `y` integer labels of the same length.
+        batch_size: int. Rows per modality per batch.
+        shuffle: bool. Shuffle each modality (reshuffled every pass).
+            Defaults to `True`.
+        seed: int. Makes the order reproducible; modality `i` (in sorted key
+            order) uses `seed + i`. Defaults to `None` (unseeded).
+        deterministic: bool. Fix the output order of parallel maps.
+            Defaults to `True`.
+        balance_classes: bool. Sample every class of a modality equally
+            often (each class its own shuffled repeated stream), instead of
+            in proportion to its size. Defaults to `False`.
+
+    Returns:
+        `tf.data.Dataset` of `({modality: x_batch}, {modality: y_batch})`.
+
+    Raises:
+        ValueError: for an unknown modality, an empty or mismatched `(x, y)`
+            or a non-positive `batch_size`.
+
+    Example:
+    >>> data = {
+    ...     "sketch": (np.zeros((5, 8, 8, 3), "uint8"), np.arange(5) % 2),
+    ...     "description": (np.array(["a", "b", "c"], object), np.zeros(3)),
+    ... }
+    >>> dataset = cm_zoo.data.make_multimodal_dataset(data, 4, seed=0)
+    >>> x, y = next(iter(dataset))
+    >>> tuple(x["sketch"].shape), tuple(y["description"].shape)
+    ((4, 8, 8, 3), (4,))
+    """
+    _check_batch_size(batch_size)
+    if not arrays_by_modality:
+        raise ValueError(
+            "`arrays_by_modality` must map at least one modality to (x, y). "
+            "Received: {}"
+        )
+    streams = {}
+    for offset, modality in enumerate(sorted(arrays_by_modality)):
+        modalities.validate(modality)
+        x, y = arrays_by_modality[modality]
+        x, y = _as_tensors(modality, x, y)
+        modality_seed = None if seed is None else seed + offset
+        indices = _index_stream(y.numpy(), shuffle, modality_seed,
+                                balance_classes)
+        streams[modality] = indices.map(
+            lambda i, x=x, y=y: (tf.gather(x, i), tf.gather(y, i)),
+            num_parallel_calls=tf.data.AUTOTUNE,
+            deterministic=deterministic,
+        ).batch(batch_size, drop_remainder=True)
+    keys = sorted(streams)
+    dataset = tf.data.Dataset.zip(tuple(streams[k] for k in keys))
+    dataset = dataset.map(
+        lambda *pairs: (
+            {k: p[0] for k, p in zip(keys, pairs)},
+            {k: p[1] for k, p in zip(keys, pairs)},
+        )
+    )
+    options = tf.data.Options()
+    options.deterministic = deterministic
+    return dataset.with_options(options).prefetch(tf.data.AUTOTUNE)
+
+
+def make_eval_dataset(x, batch_size):
+    """Builds a finite, ordered dataset of `x` batches (feature extraction).
+
+    Args:
+        x: array. Rows to embed (images, sounds or python str).
+        batch_size: int. Rows per batch; the last batch may be smaller.
+
+    Returns:
+        `tf.data.Dataset` of `x` batches, in row order, covering every row
+        once.
+
+    Example:
+    >>> batches = cm_zoo.data.make_eval_dataset(np.arange(5), 2)
+    >>> [b.numpy().tolist() for b in batches]
+    [[0, 1], [2, 3], [4]]
+    """
+    _check_batch_size(batch_size)
+    x = _to_tensor(x)
+    return tf.data.Dataset.from_tensor_slices(x).batch(batch_size).prefetch(
+        tf.data.AUTOTUNE)
+
+
+def _index_stream(labels, shuffle, seed, balance_classes):
+    if not balance_classes:
+        indices = tf.data.Dataset.range(len(labels))
+        if shuffle:
+            indices = indices.shuffle(len(labels), seed=seed,
+                                      reshuffle_each_iteration=True)
+        return indices.repeat()
+    classes = np.unique(labels)
+    per_class = []
+    for n, label in enumerate(classes):
+        members = np.flatnonzero(labels == label).astype(np.int64)
+        stream = tf.data.Dataset.from_tensor_slices(members)
+        if shuffle:
+            stream = stream.shuffle(
+                len(members), seed=None if seed is None else seed * 1009 + n,
+                reshuffle_each_iteration=True)
+        per_class.append(stream.repeat())
+    if not shuffle:
+        return tf.data.Dataset.choose_from_datasets(
+            per_class,
+            tf.data.Dataset.range(len(classes)).repeat(),
+        )
+    return tf.data.Dataset.sample_from_datasets(
+        per_class, weights=[1. / len(classes)] * len(classes), seed=seed)
+
+
+def _as_tensors(modality, x, y):
+    y = np.asarray(y)
+    if len(x) == 0 or len(x) != len(y):
+        raise ValueError(
+            f"Modality {modality!r}: expected (x, y) of equal, non-zero "
+            f"length, found len(x)={len(x)}, len(y)={len(y)}."
+        )
+    if not np.issubdtype(y.dtype, np.number):
+        raise ValueError(
+            f"Modality {modality!r}: expected integer labels, found dtype "
+            f"{y.dtype}."
+        )
+    return _to_tensor(x), tf.constant(y.astype(np.int64))
+
+
+def _to_tensor(x):
+    x = np.asarray(x)
+    if x.dtype == object or x.dtype.kind in "US":
+        return tf.constant([str(v) for v in x], tf.string)
+    return tf.constant(x)
+
+
+def _check_batch_size(batch_size):
+    if not isinstance(batch_size, int) or batch_size <= 0:
+        raise ValueError(
+            "`batch_size` must be a positive int. "
+            f"Received: batch_size={batch_size!r}"
+        )

@@ -1,0 +1,119 @@
+import hashlib
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from cm_zoo.data import clipart_benchmark
+
+
+@pytest.fixture(scope="module")
+def bench():
+    return clipart_benchmark.load()
+
+
+def _sha(value):
+    raw = value.encode() if isinstance(value, str) else value.tobytes()
+    return hashlib.sha256(raw).hexdigest()
+
+
+def test_metadata(bench):
+    assert bench.source_modality == "clipart"
+    assert bench.modalities == ("clipart", "sketch", "description", "sound")
+    assert 20 <= len(bench.class_names) <= 30
+    assert len(set(bench.class_names)) == len(bench.class_names)
+    assert set(bench.holdout_categories) <= set(bench.class_names)
+    assert len(bench.holdout_categories) == 5
+    assert bench.image_size == 96
+    path = os.path.join(clipart_benchmark.EMBEDDED_PATH, "manifest.json")
+    with open(path, "rb") as f:
+        assert bench.manifest_sha256 == hashlib.sha256(f.read()).hexdigest()
+
+
+@pytest.mark.parametrize("modality", ["clipart", "sketch"])
+def test_images_every_class_in_train(bench, modality):
+    x, y = bench.arrays(modality, "train")
+    assert x.dtype == np.uint8 and x.shape[1:] == (96, 96, 3)
+    assert len(x) == len(y) and set(y) == set(range(len(bench.class_names)))
+    # Real drawings: white background with ink, not constant images.
+    assert (x[:, 0, 0] > 240).mean() > 0.5
+    spread = x.reshape(len(x), -1).std(axis=1)
+    assert (spread > 1.).all() and spread.mean() > 40.
+    assert len({_sha(image) for image in x}) == len(x)
+
+
+def test_sound_is_16khz_float_in_range(bench):
+    x, y = bench.arrays("sound", "test")
+    assert x.dtype == np.float32 and x.ndim == 2 and len(x) == len(y)
+    assert x.shape[1] == 32000
+    assert -1. <= x.min() and x.max() <= 1.
+    assert (np.abs(x).max(axis=1) > 0.05).all()
+
+
+def test_descriptions_are_item_texts_not_labels(bench):
+    x, y = bench.arrays("description", "train")
+    assert x.dtype == object and all(isinstance(t, str) for t in x)
+    assert len(set(x)) > 0.75 * len(x)
+    names = np.array(bench.class_names)[y]
+    assert not any(t.strip(" .").lower() == n for t, n in zip(x, names))
+
+
+def test_weak_modalities_come_from_different_files(bench):
+    items = bench.manifest["items"]
+    sources = [item["source"] for item in items]
+    assert len(set(sources)) == len(sources)
+    assert {item["role"] for item in items} == {
+        "clipart", "sketch", "description", "sound", "paired"}
+    for item in items:
+        assert item["licence"].startswith("public domain")
+
+
+def test_paired_train_sets_are_disjoint(bench):
+    train = bench.paired("train")
+    assert set(train) == {"image_sound", "image_text"}
+    assert set(train["image_sound"]) == {"clipart", "sound", "label"}
+    assert set(train["image_text"]) == {"clipart", "description", "label"}
+    sound_images = {_sha(x) for x in train["image_sound"]["clipart"]}
+    text_images = {_sha(x) for x in train["image_text"]["clipart"]}
+    assert sound_images.isdisjoint(text_images)
+    weak = {_sha(x) for x in bench.arrays("clipart", "train")[0]}
+    assert weak.isdisjoint(sound_images | text_images)
+
+
+@pytest.mark.parametrize("split", ["val", "test"])
+def test_paired_triplets_are_the_same_item(bench, split):
+    triplets = bench.paired(split)
+    assert set(triplets) == {"clipart", "description", "sound", "label"}
+    by_image = {item["sha256"].get("clipart"): item
+                for item in bench.manifest["items"]}
+    for image, text, label in zip(triplets["clipart"],
+                                  triplets["description"],
+                                  triplets["label"]):
+        item = by_image[_sha(image)]
+        assert item["sha256"]["description"] == _sha(text)
+        assert item["label"] == label and item["split"] == split
+
+
+def test_unknown_modality_or_split_lists_options(bench):
+    with pytest.raises(ValueError, match=r"'natural'.*\['clipart', 'sketch'"):
+        bench.arrays("natural", "train")
+    with pytest.raises(ValueError, match=r"'dev'.*\['train', 'val', 'test'\]"):
+        bench.arrays("clipart", "dev")
+    with pytest.raises(ValueError, match="'dev'"):
+        bench.paired("dev")
+
+
+def test_tampered_or_missing_build_is_rejected(tmp_path):
+    copy = tmp_path / "bench"
+    shutil.copytree(clipart_benchmark.EMBEDDED_PATH, copy)
+    with open(copy / "sound.npz", "r+b") as f:
+        f.seek(100)
+        f.write(b"\x00\x01")
+    with pytest.raises(ValueError, match="sound.npz.*expected sha256"):
+        clipart_benchmark.load(str(copy))
+    os.remove(copy / "sketch.npz")
+    with pytest.raises(ValueError, match="sketch.npz.*found no such file"):
+        clipart_benchmark.load(str(copy))
+    with pytest.raises(ValueError, match="manifest.json"):
+        clipart_benchmark.load(str(tmp_path))

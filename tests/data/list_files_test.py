@@ -1,0 +1,145 @@
+import io
+import os
+import wave
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+
+from cm_zoo import data
+
+
+def _write_image(path, color, fmt):
+    Image.new("RGB", (20, 12), color).save(path, format=fmt)
+
+
+def _write_list(tmp_path, lines):
+    list_path = tmp_path / "list.txt"
+    list_path.write_text("".join(f"{line}\n" for line in lines))
+    return str(list_path)
+
+
+@pytest.fixture
+def image_dir(tmp_path):
+    (tmp_path / "img").mkdir()
+    _write_image(tmp_path / "img" / "red.jpg", (255, 0, 0), "JPEG")
+    _write_image(tmp_path / "img" / "blue.png", (0, 0, 255), "PNG")
+    jpeg = io.BytesIO()
+    Image.new("RGB", (20, 12), "green").save(jpeg, format="JPEG")
+    (tmp_path / "img" / "corrupt.jpg").write_bytes(jpeg.getvalue()[:40])
+    (tmp_path / "img" / "corrupt.png").write_bytes(b"\x89PNG\r\n\x1a\nxxxx")
+    (tmp_path / "img" / "empty.jpg").write_bytes(b"")
+    return tmp_path
+
+
+def _collect(dataset):
+    return [(x.numpy(), int(y)) for x, y in dataset]
+
+
+def test_decodes_jpeg_and_png_in_list_order(image_dir):
+    list_path = _write_list(image_dir, ["img/red.jpg 1", "img/blue.png 0"])
+    dataset, report = data.make_list_dataset(
+        list_path, "natural", image_size=8)
+    (red, red_label), (blue, blue_label) = _collect(dataset)
+    assert red.shape == (8, 8, 3) and red.dtype == np.uint8
+    assert red[..., 0].mean() > 200 and red[..., 2].mean() < 50
+    assert blue[..., 2].mean() > 200 and (red_label, blue_label) == (1, 0)
+    assert report.num_skipped == 0
+
+
+@pytest.mark.parametrize(
+    "bad, reason",
+    [("img/corrupt.jpg", "not a decodable"),
+     ("img/corrupt.png", "not a decodable"),
+     ("img/empty.jpg", "empty"),
+     ("img/missing.jpg", "No such file")],
+)
+def test_bad_file_raises_naming_it(image_dir, bad, reason):
+    list_path = _write_list(image_dir, ["img/red.jpg 0", f"{bad} 1"])
+    dataset, _ = data.make_list_dataset(list_path, "clipart", image_size=8)
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=f"(?s){os.path.basename(bad)}.*{reason}"):
+        _collect(dataset)
+
+
+def test_skip_drops_only_bad_records_and_counts_them(image_dir):
+    lines = ["img/red.jpg 0", "img/corrupt.jpg 1", "img/empty.jpg 2",
+             "img/missing.png 3", "img/blue.png 4", "img/corrupt.png 5"]
+    list_path = _write_list(image_dir, lines)
+    dataset, report = data.make_list_dataset(
+        list_path, "sketch", image_size=8, on_corrupt="skip")
+    with pytest.warns(UserWarning, match="Skipping"):
+        batches = list(dataset.batch(4))
+    labels = np.concatenate([y.numpy() for _, y in batches]).tolist()
+    assert labels == [0, 4]
+    assert report.num_skipped == 4
+    assert sorted(os.path.basename(p) for p, _ in report.skipped) == [
+        "corrupt.jpg", "corrupt.png", "empty.jpg", "missing.png"]
+
+
+def test_unknown_label_names_the_line(tmp_path):
+    list_path = _write_list(tmp_path, ["a.jpg bedroom", "b.jpg attic"])
+    with pytest.raises(ValueError, match=r"Unknown label 'attic'.*list.txt:2"):
+        data.read_list_file(list_path, class_names=["bedroom", "kitchen"])
+    list_path = _write_list(tmp_path, ["a.jpg 0", "b.jpg 7"])
+    with pytest.raises(ValueError, match=r"Unknown label 7.*\[0, 2\)"):
+        data.read_list_file(list_path, class_names=["bedroom", "kitchen"])
+
+
+def test_malformed_line_and_bad_arguments_raise(tmp_path):
+    list_path = _write_list(tmp_path, ["just_a_path.jpg"])
+    with pytest.raises(ValueError, match="Malformed line.*list.txt:1"):
+        data.read_list_file(list_path)
+    list_path = _write_list(tmp_path, ["a.jpg 0"])
+    with pytest.raises(ValueError, match="on_corrupt"):
+        data.make_list_dataset(list_path, "natural", image_size=8,
+                               on_corrupt="ignore")
+    with pytest.raises(ValueError, match="image_size"):
+        data.make_list_dataset(list_path, "natural")
+    with pytest.raises(ValueError, match="Unknown modality"):
+        data.make_list_dataset(list_path, "video", image_size=8)
+
+
+def test_description_list_reads_text_and_rejects_empty(tmp_path):
+    (tmp_path / "a.txt").write_text("A quiet bedroom.\n")
+    (tmp_path / "b.txt").write_text("  \n")
+    list_path = _write_list(tmp_path, ["a.txt 0", "b.txt 1"])
+    dataset, _ = data.make_list_dataset(list_path, "description")
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match="b.txt.*is empty"):
+        _collect(dataset)
+    dataset, report = data.make_list_dataset(
+        list_path, "description", on_corrupt="skip")
+    with pytest.warns(UserWarning):
+        rows = _collect(dataset)
+    assert rows == [(b"A quiet bedroom.", 0)] and report.num_skipped == 1
+
+
+def test_sound_list_reads_wav_and_checks_rate(tmp_path):
+    for name, rate in (("ok.wav", 16000), ("slow.wav", 8000)):
+        with wave.open(str(tmp_path / name), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(rate)
+            w.writeframes(np.array([0, 16384, -16384], "<i2").tobytes())
+    dataset, _ = data.make_list_dataset(
+        _write_list(tmp_path, ["ok.wav 0"]), "sound")
+    (x, _), = _collect(dataset)
+    np.testing.assert_allclose(x, [0., 0.5, -0.5])
+    dataset, _ = data.make_list_dataset(
+        _write_list(tmp_path, ["slow.wav 0"]), "sound")
+    with pytest.raises(tf.errors.InvalidArgumentError, match="16000 Hz"):
+        _collect(dataset)
+
+
+def test_spatial_text_list_renders_xml(tmp_path):
+    (tmp_path / "room.xml").write_text(
+        "<annotation><imagesize><nrows>100</nrows><ncols>100</ncols>"
+        "</imagesize><object><name>bed</name><polygon>"
+        "<pt><x>10</x><y>10</y></pt><pt><x>90</x><y>10</y></pt>"
+        "<pt><x>90</x><y>90</y></pt></polygon></object></annotation>")
+    dataset, _ = data.make_list_dataset(
+        _write_list(tmp_path, ["room.xml 3"]), "spatial_text", image_size=32)
+    (x, y), = _collect(dataset)
+    assert x.shape == (32, 32, 3) and y == 3 and (x < 128).any()
