@@ -1,0 +1,63 @@
+"""Embedding whole arrays with a backbone, batch by batch, for evaluation."""
+
+import numpy as np
+import tensorflow as tf
+
+from cm_zoo.models.cross_modal_backbone import LAYER_NAMES
+
+
+def extract_features(backbone, inputs, *, layers=("fc7",), batch_size=64):
+    """Runs every modality of `inputs` through `backbone` in inference mode.
+
+    Args:
+        backbone: `CrossModalBackbone`.
+        inputs: dict. Modality to an array of raw inputs (uint8 images,
+            float32 waveforms, or strings).
+        layers: list of str. Any of `pool5`, `fc6`, `fc7`, `logits`.
+            Defaults to `("fc7",)`.
+        batch_size: int. Rows per forward pass. Defaults to `64`.
+
+    Returns:
+        dict `{layer: {modality: float32 array [N, dim]}}`.
+
+    Raises:
+        ValueError: for an unknown layer or modality.
+
+    Example:
+    >>> from cm_zoo.models import CrossModalBackbone, extract_features
+    >>> from cm_zoo.towers import ImageTower
+    >>> tower = ImageTower(image_size=32, conv_filters=[4] * 5,
+    ...                    conv1_kernel_size=3, conv1_strides=1, name="t")
+    >>> backbone = CrossModalBackbone({"sketch": tower}, 3, hidden_dim=8)
+    >>> out = extract_features(
+    ...     backbone, {"sketch": np.zeros((5, 32, 32, 3), "uint8")},
+    ...     layers=["fc6", "logits"], batch_size=2)
+    >>> out["fc6"]["sketch"].shape, out["logits"]["sketch"].dtype
+    ((5, 8), dtype('float32'))
+    """
+    unknown = [layer for layer in layers if layer not in LAYER_NAMES]
+    if unknown:
+        raise ValueError(
+            f"Unknown layers {unknown}. Expected some of {list(LAYER_NAMES)}."
+        )
+    features = {layer: {} for layer in layers}
+    for modality, x in inputs.items():
+        encode = _inference_function(backbone, modality, tuple(layers))
+        batches = tf.data.Dataset.from_tensor_slices(x).batch(batch_size)
+        chunks = [encode(batch) for batch in batches]
+        for layer in layers:
+            features[layer][modality] = np.concatenate(
+                [chunk[layer].numpy() for chunk in chunks]
+            ).astype("float32")
+    return features
+
+
+def _inference_function(backbone, modality, layers):
+    backbone.upper_layers_for(modality)
+
+    @tf.function(reduce_retracing=True)
+    def encode(batch):
+        out = backbone.encode(modality, batch, training=False)
+        return {layer: tf.cast(out[layer], tf.float32) for layer in layers}
+
+    return encode
