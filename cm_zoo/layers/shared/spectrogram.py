@@ -1,0 +1,135 @@
+"""Raw mono waveforms to mean-subtracted log spectrograms, in the graph."""
+
+import keras
+import tensorflow as tf
+
+
+@keras.saving.register_keras_serializable(package="cm_zoo")
+class Spectrogram(keras.layers.Layer):
+    """Computes a fixed-size log-magnitude spectrogram from a raw waveform.
+
+    The See-Hear-Read sound input (section 2 and 3.5): each waveform is
+    zero-padded at the end or cropped to exactly
+    `(num_frames - 1) * frame_step + frame_length` samples, framed with a
+    periodic Hann window, transformed with `tf.signal.stft` (FFT size
+    `frame_length`, so `frame_length // 2 + 1` bins: 257 at 512), mapped to
+    `log(1 + |X|)`, and the mean of each example's spectrogram (over time
+    and frequency) is subtracted. All of it runs in float32 inside the
+    graph, so an exported sound encoder takes a waveform; the output is cast
+    to the compute dtype.
+
+    Input checks: a batch of stereo or otherwise non-`(batch, samples)`
+    audio raises `ValueError` when the layer is called (mix down to mono
+    first); a waveform holding NaN or Inf raises
+    `tf.errors.InvalidArgumentError` at run time, naming the sound input.
+    An empty waveform (0 samples) is padded to silence and gives an
+    all-zero spectrogram (no error).
+
+    Args:
+        num_frames: int. Time steps of the output (500 in the paper).
+        frame_length: int. Window and FFT length in samples. Defaults to
+            `512`.
+        frame_step: int. Hop between frames in samples. Defaults to `160`
+            (10 ms at 16 kHz).
+        dtype: string or `keras.DTypePolicy`. Layer dtype policy.
+
+    Input shape:
+        `(batch_size, samples)`, float waveform in `[-1, 1]` at 16 kHz, any
+        number of samples.
+
+    Output shape:
+        `(batch_size, num_frames, frame_length // 2 + 1)`.
+
+    Example:
+    >>> from cm_zoo.layers.shared.spectrogram import Spectrogram
+    >>> layer = Spectrogram(num_frames=10, frame_length=64, frame_step=32)
+    >>> y = layer(np.random.default_rng(0).normal(size=(2, 100)))
+    >>> tuple(y.shape), round(float(np.mean(y[0])), 5)
+    ((2, 10, 33), 0.0)
+    """
+
+    def __init__(self, num_frames, frame_length=512, frame_step=160, **kwargs):
+        super().__init__(**kwargs)
+        for arg, value in (
+            ("num_frames", num_frames),
+            ("frame_length", frame_length),
+            ("frame_step", frame_step),
+        ):
+            if int(value) < 1:
+                raise ValueError(
+                    f"`{arg}` must be a positive int. Received: {arg}={value}"
+                )
+        self.num_frames = int(num_frames)
+        self.frame_length = int(frame_length)
+        self.frame_step = int(frame_step)
+        self.built = True
+
+    @property
+    def num_samples(self):
+        """int. Samples of waveform the `num_frames` frames cover."""
+        return (self.num_frames - 1) * self.frame_step + self.frame_length
+
+    @property
+    def num_bins(self):
+        """int. Frequency bins, `frame_length // 2 + 1`."""
+        return self.frame_length // 2 + 1
+
+    def call(self, waveform):
+        waveform = tf.convert_to_tensor(waveform)
+        if waveform.shape.rank != 2:
+            hint = (
+                " Stereo or multi-channel audio must be mixed down to mono."
+                if waveform.shape.rank == 3
+                else ""
+            )
+            raise ValueError(
+                f"Layer {self.name!r} (sound input) expects mono waveforms of "
+                f"shape (batch_size, samples). Received: shape="
+                f"{tuple(waveform.shape)}.{hint}"
+            )
+        if not (waveform.dtype.is_floating or waveform.dtype.is_integer):
+            raise TypeError(
+                f"Layer {self.name!r} (sound input) expects a float "
+                f"waveform. Received: dtype={waveform.dtype.name}"
+            )
+        waveform = tf.cast(waveform, "float32")
+        waveform = tf.debugging.check_numerics(
+            waveform,
+            f"Layer {self.name!r}: the sound input (waveform) contains NaN or "
+            "Inf",
+        )
+        waveform = _fit_length(waveform, self.num_samples)  # [B, samples]
+        stft = tf.signal.stft(
+            waveform,
+            frame_length=self.frame_length,
+            frame_step=self.frame_step,
+            fft_length=self.frame_length,
+            window_fn=tf.signal.hann_window,
+        )  # [B, T, F]
+        log_magnitude = tf.math.log1p(tf.abs(stft))
+        centred = log_magnitude - tf.reduce_mean(
+            log_magnitude, axis=[1, 2], keepdims=True
+        )
+        return tf.cast(centred, self.compute_dtype)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.num_frames, self.num_bins)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "num_frames": self.num_frames,
+                "frame_length": self.frame_length,
+                "frame_step": self.frame_step,
+            }
+        )
+        return config
+
+
+def _fit_length(waveform, num_samples):
+    """Crops or zero-pads `[B, samples]` at the end to `num_samples`."""
+    waveform = waveform[:, :num_samples]
+    missing = num_samples - tf.shape(waveform)[1]
+    padded = tf.pad(waveform, [[0, 0], [0, missing]])
+    return tf.ensure_shape(padded, [None, num_samples])
