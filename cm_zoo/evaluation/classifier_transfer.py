@@ -12,7 +12,7 @@ from cm_zoo.evaluation import _checks
 from cm_zoo.evaluation import linear_probe
 
 
-def classifier_transfer(
+def classifier_transfer_accuracy(
     train_features,
     test_features,
     *,
@@ -56,7 +56,7 @@ def classifier_transfer(
     >>> from cm_zoo.evaluation import classifier_transfer
     >>> x = np.repeat(np.eye(3), 4, axis=0)
     >>> labels = np.repeat(np.arange(3), 4)
-    >>> out = classifier_transfer.classifier_transfer(
+    >>> out = classifier_transfer.classifier_transfer_accuracy(
     ...     {"natural": (x, labels)},
     ...     {"natural": (x, labels), "sound": (x[:, ::-1], labels)})
     >>> out["accuracy"][("natural", "natural")], round(out["chance"], 3)

@@ -56,7 +56,7 @@ def paired_ranks(query_embeddings, target_embeddings, *, chunk_size=1024):
     return ranks
 
 
-def median_rank(
+def average_median_rank(
     query_embeddings,
     target_embeddings,
     *,
@@ -95,7 +95,7 @@ def median_rank(
     >>> from cm_zoo.evaluation import median_rank
     >>> rng = np.random.default_rng(0)
     >>> x = rng.normal(size=(60, 8))
-    >>> out = median_rank.median_rank(x, x, num_splits=3, split_size=20)
+    >>> out = median_rank.average_median_rank(x, x, num_splits=3, split_size=20)
     >>> out["median_rank"], out["num_splits"], out["chance"]
     (1.0, 3, 10.5)
     """
@@ -128,7 +128,7 @@ def median_rank(
 
 
 def cross_modal_median_rank(embeddings, *, pairs=None, **kwargs):
-    """`median_rank` for ordered pairs of modalities with row-aligned data.
+    """`average_median_rank` for ordered pairs of modalities with row-aligned data.
 
     Every pair uses the same splits (same `seed`), so results are
     comparable across pairs.
@@ -138,11 +138,11 @@ def cross_modal_median_rank(embeddings, *, pairs=None, **kwargs):
             modality being one paired item (a video's frame, sound, text).
         pairs: optional list of `(query, target)` modality tuples. Defaults
             to every ordered pair of distinct modalities.
-        **kwargs: forwarded to `median_rank` (`num_splits`, `split_size`,
+        **kwargs: forwarded to `average_median_rank` (`num_splits`, `split_size`,
             `seed`, `chunk_size`).
 
     Returns:
-        A dict `{(query, target): median_rank result dict}`.
+        A dict `{(query, target): average_median_rank result}`.
 
     Raises:
         ValueError: if `embeddings` is not a non-empty dict or a pair names
@@ -171,7 +171,7 @@ def cross_modal_median_rank(embeddings, *, pairs=None, **kwargs):
                     f"Pair {(query, target)!r} names {modality!r}, which is "
                     f"not in `embeddings`. Found: {list(embeddings)}"
                 )
-        results[(query, target)] = median_rank(
+        results[(query, target)] = average_median_rank(
             embeddings[query], embeddings[target], **kwargs
         )
     return results

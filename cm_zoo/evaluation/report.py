@@ -164,7 +164,7 @@ def classifier_transfer_table(results_by_method):
     """See-Hear-Read Table 3: accuracy per (train → test) modality pair.
 
     Args:
-        results_by_method: dict `{method: classifier_transfer result}`.
+        results_by_method: dict `{method: classifier_transfer_accuracy result}`.
 
     Returns:
         A markdown string in percent, with a `Chance` row.
