@@ -14,6 +14,8 @@ from cm_zoo import modalities
 from cm_zoo.towers.description_tower import DescriptionTower
 from cm_zoo.towers.image_tower import ImageTower
 from cm_zoo.towers.image_tower import pool5_side
+from cm_zoo.towers.sound_tower import SoundTower
+from cm_zoo.towers.text_tower import TextTower
 
 _BUILDERS = {}
 
@@ -96,6 +98,41 @@ def build_description_tower(config, name):
     )
 
 
+def build_sound_tower(config, name):
+    """Builds a See-Hear-Read `SoundTower` from the `sound_*` preset keys."""
+    return SoundTower(
+        output_dim=pool5_dim(config),
+        num_frames=config["sound_num_frames"],
+        frame_length=config["sound_frame_length"],
+        frame_step=config["sound_frame_step"],
+        conv_filters=config["sound_conv_filters"],
+        kernel_sizes=config["sound_kernel_sizes"],
+        pool_size=config["sound_pool_size"],
+        use_batch_norm=config["use_batch_norm"],
+        dtype=config.get("dtype"),
+        name=name,
+    )
+
+
+def build_text_tower(config, name):
+    """Builds a See-Hear-Read `TextTower` from the `text_*` preset keys.
+
+    Not registered: the `description` registration is the CMPlaces
+    `DescriptionTower`; See-Hear-Read models call this builder directly.
+    """
+    return TextTower(
+        output_dim=pool5_dim(config),
+        num_buckets=config["text_num_buckets"],
+        embedding_dim=config["text_embedding_dim"],
+        sequence_length=config["text_sequence_length"],
+        conv_filters=config["text_conv_filters"],
+        use_batch_norm=config["use_batch_norm"],
+        dtype=config.get("dtype"),
+        name=name,
+    )
+
+
 for _image_modality in modalities.IMAGE_MODALITIES:
     register_tower(_image_modality, build_image_tower)
 register_tower(modalities.DESCRIPTION, build_description_tower)
+register_tower(modalities.SOUND, build_sound_tower)
