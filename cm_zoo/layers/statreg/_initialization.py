@@ -61,28 +61,69 @@ def first_pass(dataset, sample_size, seed):
     return count, mean, m2 / count, sample
 
 
-def kmeans_plus_plus(points, num_centers, rng):
-    """Indices of `num_centers` rows of `points` chosen by k-means++ seeding.
+def _square_distances(points, square_norms, centers):
+    """`[N, C]` squared distances by expansion, clipped at zero."""
+    return np.maximum(
+        square_norms[:, None]
+        - 2.0 * points @ centers.T
+        + np.square(centers).sum(axis=1),
+        0.0,
+    )
 
-    Points should be roughly centered (the squared distances are expanded).
+
+def kmeans_plus_plus(points, num_centers, rng):
+    """Indices of `num_centers` rows of `points`, greedy k-means++ seeding.
+
+    Each new center is the best of `2 + log(num_centers)` candidates drawn
+    with probability proportional to the squared distance to the chosen
+    centers (the greedy variant scikit-learn uses). Points should be roughly
+    centered (the squared distances are expanded).
     """
     points = points.astype("float64")
+    num_points = points.shape[0]
     square_norms = np.square(points).sum(axis=1)
-
-    def square_distances(index):
-        center = points[index]
-        return np.maximum(
-            square_norms - 2.0 * points @ center + square_norms[index], 0.0
-        )
-
-    chosen = [int(rng.integers(points.shape[0]))]
-    closest = square_distances(chosen[0])
+    num_trials = 2 + int(np.log(num_centers))
+    chosen = [int(rng.integers(num_points))]
+    closest = _square_distances(points, square_norms, points[chosen])[:, 0]
     for _ in range(1, num_centers):
         total = closest.sum()
         if total > 0.0:
-            index = int(rng.choice(points.shape[0], p=closest / total))
-        else:  # All remaining points coincide with a center.
-            index = int(rng.integers(points.shape[0]))
-        chosen.append(index)
-        closest = np.minimum(closest, square_distances(index))
+            candidates = rng.choice(num_points, num_trials, p=closest / total)
+        else:  # All points coincide with a center.
+            candidates = rng.integers(num_points, size=num_trials)
+        candidate_closest = np.minimum(
+            closest[:, None],
+            _square_distances(points, square_norms, points[candidates]),
+        )  # [N, trials]
+        best = int(np.argmin(candidate_closest.sum(axis=0)))
+        chosen.append(int(candidates[best]))
+        closest = candidate_closest[:, best]
     return np.array(chosen)
+
+
+def lloyd(points, centers, num_iterations):
+    """Refines `centers` by k-means (Lloyd) iterations on `points`.
+
+    A center that loses all its points stays where it is.
+
+    Returns:
+        `(centers [K, D], assignment [N])`.
+    """
+    points = points.astype("float64")
+    centers = centers.astype("float64")
+    square_norms = np.square(points).sum(axis=1)
+    assignment = None
+    for _ in range(num_iterations):
+        new_assignment = np.argmin(
+            _square_distances(points, square_norms, centers), axis=1
+        )
+        if assignment is not None and np.array_equal(
+            assignment, new_assignment
+        ):
+            break
+        assignment = new_assignment
+        for k in range(centers.shape[0]):
+            members = points[assignment == k]
+            if members.shape[0]:
+                centers[k] = members.mean(axis=0)
+    return centers, assignment

@@ -16,6 +16,8 @@ _INITS = ("kmeans++", "random")
 # Rows kept for seeding, per component (at least _MIN_SAMPLE_SIZE).
 _SAMPLE_SIZE_PER_COMPONENT = 20
 _MIN_SAMPLE_SIZE = 1000
+# Lloyd iterations on the sample after k-means++ seeding (at most).
+_LLOYD_ITERATIONS = 100
 
 
 def fit_diagonal_gmm(
@@ -36,15 +38,16 @@ def fit_diagonal_gmm(
     A first pass counts the examples, takes their mean and variance and keeps
     a uniform sample of `max(1000, 20 * num_components)` rows (chosen by a
     hash of `seed` and the row index, so independent of batching). The means
-    start at `num_components` sample rows picked by k-means++ (or uniformly,
-    `init="random"`), the variances at the data variance, the weights
-    uniform. Each EM iteration is one pass: a `tf.function` reduces every
-    batch to the sufficient statistics `N_k`, `sum_k x`, `sum_k x^2` (float32
-    per batch on data centered by its mean, float64 across batches); memory
-    is `O(batch * K + K * D)`. The M-step floors variances at
-    `variance_floor`; a component with less than one example of
-    responsibility is re-seeded at the sample row least likely under the
-    mixture, with the data variance and weight `1 / num_examples`.
+    start at the k-means clusters of the sample (greedy k-means++ seeding,
+    then Lloyd iterations), with their variances and sizes; with
+    `init="random"` at `num_components` random sample rows, the data
+    variance and uniform weights. Each EM iteration is one pass: a
+    `tf.function` reduces every batch to the sufficient statistics `N_k`,
+    `sum_k x`, `sum_k x^2` (float32 per batch on data centered by its mean,
+    float64 across batches); memory is `O(batch * K + K * D)`. The M-step
+    floors variances at `variance_floor`; a component with less than one
+    example of responsibility is re-seeded at the sample row least likely
+    under the mixture, with the data variance and weight `1 / num_examples`.
 
     EM stops when the mean log-likelihood per example changes by less than
     `tolerance` (scikit-learn's criterion) or after `max_iterations`
@@ -141,17 +144,15 @@ def fit_diagonal_gmm(
                 f"Expected: {fingerprint}. Received: {found}"
             )
     else:
-        rng = np.random.default_rng(seed)
-        if init == "kmeans++":
-            chosen = _initialization.kmeans_plus_plus(
-                centered_sample, num_components, rng
-            )
-        else:
-            chosen = rng.choice(sample.shape[0], num_components, replace=False)
         state.assign(
-            logits=np.full(num_components, -math.log(num_components)),
-            centered_means=centered_sample[chosen],
-            variances=np.tile(data_variance, (num_components, 1)),
+            *_initial_parameters(
+                centered_sample,
+                num_components,
+                init=init,
+                rng=np.random.default_rng(seed),
+                data_variance=data_variance,
+                variance_floor=variance_floor,
+            )
         )
         state.fingerprint.assign(fingerprint)
 
@@ -226,9 +227,39 @@ class _EMState:
         }
 
     def assign(self, logits, centered_means, variances):
+        """Sets the parameters from float64 arrays."""
         self.logits.assign(logits.astype("float32"))
         self.centered_means.assign(centered_means.astype("float32"))
         self.variances.assign(variances.astype("float32"))
+
+
+def _initial_parameters(
+    centered_sample, num_components, *, init, rng, data_variance, variance_floor
+):
+    """`(logits, centered_means, variances)` to start EM from."""
+    if init == "random":
+        chosen = rng.choice(
+            centered_sample.shape[0], num_components, replace=False
+        )
+        return (
+            np.full(num_components, -math.log(num_components)),
+            centered_sample[chosen],
+            np.tile(data_variance, (num_components, 1)),
+        )
+    chosen = _initialization.kmeans_plus_plus(
+        centered_sample, num_components, rng
+    )
+    means, assignment = _initialization.lloyd(
+        centered_sample, centered_sample[chosen], _LLOYD_ITERATIONS
+    )
+    sizes = np.bincount(assignment, minlength=num_components)
+    variances = np.tile(data_variance, (num_components, 1))
+    for k in np.flatnonzero(sizes >= 2):
+        variances[k] = np.maximum(
+            centered_sample[assignment == k].var(axis=0), variance_floor
+        )
+    weights = np.maximum(sizes, 1) / np.maximum(sizes, 1).sum()
+    return np.log(weights), means, variances
 
 
 def _make_e_pass(dataset, state):
