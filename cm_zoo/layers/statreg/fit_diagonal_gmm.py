@@ -136,13 +136,18 @@ def fit_diagonal_gmm(
         )
     fingerprint = f"K={num_components},D={dim},N={num_examples},seed={seed}"
     if checkpoint is not None and checkpoint.latest_checkpoint:
-        checkpoint.checkpoint.restore(checkpoint.latest_checkpoint)
-        found = state.fingerprint.numpy().decode()
+        found = tf.train.load_variable(
+            checkpoint.latest_checkpoint,
+            "fingerprint/.ATTRIBUTES/VARIABLE_VALUE",
+        ).decode()
         if found != fingerprint:
             raise ValueError(
                 f"`checkpoint_dir` {checkpoint_dir} holds a different fit. "
                 f"Expected: {fingerprint}. Received: {found}"
             )
+        checkpoint.checkpoint.restore(
+            checkpoint.latest_checkpoint
+        ).assert_existing_objects_matched()
     else:
         state.assign(
             *_initial_parameters(

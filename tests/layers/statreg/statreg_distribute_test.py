@@ -82,11 +82,11 @@ json.dump(
         "single_loss": single_loss,
         "mirrored_loss": mirrored_loss,
         "kernel_change": float(np.abs(single_kernel - np.eye(4)).max()),
-        "kernel_difference": float(np.abs(single_kernel - mirrored_kernel).max()),
-        "replica_losses": replica_losses,
-        "global_mean_loss": float(
-            0.5 * -np.mean(prior.log_prob(x))
+        "kernel_difference": float(
+            np.abs(single_kernel - mirrored_kernel).max()
         ),
+        "replica_losses": replica_losses,
+        "global_mean_loss": float(0.5 * -np.mean(prior.log_prob(x))),
     },
     sys.stdout,
 )
