@@ -2,6 +2,7 @@
 
 Functions take embeddings (NumPy arrays keyed by modality), never models.
 """
+
 from cm_zoo.evaluation.average_precision import chance_average_precision
 from cm_zoo.evaluation.average_precision import query_average_precision
 from cm_zoo.evaluation.classifier_transfer import classifier_transfer_accuracy
@@ -9,8 +10,8 @@ from cm_zoo.evaluation.invariance import modality_invariance
 from cm_zoo.evaluation.invariance import plot_tsne
 from cm_zoo.evaluation.linear_probe import fit_linear_probe
 from cm_zoo.evaluation.linear_probe import predict_linear_probe
-from cm_zoo.evaluation.median_rank import cross_modal_median_rank
 from cm_zoo.evaluation.median_rank import average_median_rank
+from cm_zoo.evaluation.median_rank import cross_modal_median_rank
 from cm_zoo.evaluation.median_rank import paired_ranks
 from cm_zoo.evaluation.report import classifier_transfer_table
 from cm_zoo.evaluation.report import invariance_table

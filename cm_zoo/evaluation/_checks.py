@@ -90,8 +90,7 @@ def check_embeddings(embeddings, labels, name):
         )
     if not np.issubdtype(labels.dtype, np.integer):
         raise ValueError(
-            f"`{name}` labels must be integers. "
-            f"Received dtype: {labels.dtype}"
+            f"`{name}` labels must be integers. Received dtype: {labels.dtype}"
         )
     return embeddings, labels.astype(np.int64)
 

@@ -77,7 +77,9 @@ def query_average_precision(
     targets, t_labels = _checks.check_embeddings(
         target_embeddings, target_labels, "target"
     )
-    _checks.check_same_dim({"query": queries, "target": targets}, "query/target")
+    _checks.check_same_dim(
+        {"query": queries, "target": targets}, "query/target"
+    )
     num_queries, num_targets = queries.shape[0], targets.shape[0]
     if self_indices is not None:
         self_indices = np.asarray(self_indices, dtype=np.int64)
@@ -203,7 +205,5 @@ def _harmonic(n):
     # Asymptotic expansion, error < 1e-17 for n >= 10^4.
     euler_gamma = 0.5772156649015329
     with np.errstate(divide="ignore"):
-        large = (
-            np.log(n) + euler_gamma + 1.0 / (2.0 * n) - 1.0 / (12.0 * n**2)
-        )
+        large = np.log(n) + euler_gamma + 1.0 / (2.0 * n) - 1.0 / (12.0 * n**2)
     return np.where(n < table_size, table[small], large)

@@ -101,11 +101,15 @@ def classifier_transfer_accuracy(
         "accuracy": accuracy,
         "chance": 1.0 / scored_labels.shape[0],
         "majority": {
-            m: float(np.bincount(np.unique(labels, return_inverse=True)[1]).max()
-                     / labels.shape[0])
+            m: float(
+                np.bincount(np.unique(labels, return_inverse=True)[1]).max()
+                / labels.shape[0]
+            )
             for m, (_, labels) in test_features.items()
         },
-        "num_test": {m: int(labels.shape[0]) for m, (_, labels) in test_features.items()},
+        "num_test": {
+            m: int(labels.shape[0]) for m, (_, labels) in test_features.items()
+        },
     }
 
 

@@ -78,7 +78,9 @@ def modality_invariance(
     folds = np.empty(modality_ids.shape[0], dtype=np.int64)
     for modality_id in np.unique(modality_ids):
         members = np.flatnonzero(modality_ids == modality_id)
-        folds[rng.permutation(members)] = np.arange(members.shape[0]) % num_folds
+        folds[rng.permutation(members)] = (
+            np.arange(members.shape[0]) % num_folds
+        )
     accuracies = []
     for fold in range(num_folds):
         test = folds == fold
@@ -154,8 +156,8 @@ def plot_tsne(
             "`plot_tsne` needs scikit-learn. Install it with "
             "`pip install scikit-learn` (or `pip install cm_zoo[test]`)."
         ) from error
-    from matplotlib.backends import backend_agg
     from matplotlib import figure
+    from matplotlib.backends import backend_agg
 
     features = _checks.check_features(features)
     max_per_modality = _checks.check_positive_int(

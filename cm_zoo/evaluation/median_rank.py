@@ -128,7 +128,7 @@ def average_median_rank(
 
 
 def cross_modal_median_rank(embeddings, *, pairs=None, **kwargs):
-    """`average_median_rank` for ordered pairs of modalities with row-aligned data.
+    """`average_median_rank` for every ordered pair of row-aligned modalities.
 
     Every pair uses the same splits (same `seed`), so results are
     comparable across pairs.
@@ -138,8 +138,8 @@ def cross_modal_median_rank(embeddings, *, pairs=None, **kwargs):
             modality being one paired item (a video's frame, sound, text).
         pairs: optional list of `(query, target)` modality tuples. Defaults
             to every ordered pair of distinct modalities.
-        **kwargs: forwarded to `average_median_rank` (`num_splits`, `split_size`,
-            `seed`, `chunk_size`).
+        **kwargs: forwarded to `average_median_rank` (`num_splits`,
+            `split_size`, `seed`, `chunk_size`).
 
     Returns:
         A dict `{(query, target): average_median_rank result}`.

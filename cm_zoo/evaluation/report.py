@@ -113,8 +113,10 @@ def layer_table(results_by_method_and_layer, metric="map"):
     first = next(iter(results_by_method_and_layer.values()))
     layers = list(first)
     rows = {
-        method: [by_layer.get(layer, {}).get("mean", {}).get(metric)
-                 for layer in layers]
+        method: [
+            by_layer.get(layer, {}).get("mean", {}).get(metric)
+            for layer in layers
+        ]
         for method, by_layer in results_by_method_and_layer.items()
     }
     chance = [first[layer]["mean"][f"chance_{metric}"] for layer in layers]

@@ -169,9 +169,9 @@ def _summarize(per_query):
     chance_map = average_precision.chance_average_precision(
         per_query["num_relevant"][valid], per_query["num_targets"][valid]
     )
-    chance_pr = per_query["num_relevant"][valid] / per_query["num_targets"][
-        valid
-    ]
+    chance_pr = (
+        per_query["num_relevant"][valid] / per_query["num_targets"][valid]
+    )
     return {
         "map": _mean(per_query["average_precision"][valid]),
         "pr_at_k": _mean(per_query["precision_at_k"][valid]),
@@ -187,8 +187,7 @@ def _mean_over(results):
     """Unweighted mean of each metric over pairs (NaN when there are none)."""
     keys = ("map", "pr_at_k", "chance_map", "chance_pr_at_k")
     return {
-        key: _mean(np.array([r[key] for r in results.values()]))
-        for key in keys
+        key: _mean(np.array([r[key] for r in results.values()])) for key in keys
     }
 
 

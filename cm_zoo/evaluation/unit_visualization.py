@@ -112,7 +112,9 @@ def distinctive_words(descriptions, top_items, *, num_words=5):
     vocabulary = {}
     documents = []  # token ids per description
     for text in descriptions:
-        tokens = [t for t in _TOKEN.findall(text.lower()) if t not in STOP_WORDS]
+        tokens = [
+            t for t in _TOKEN.findall(text.lower()) if t not in STOP_WORDS
+        ]
         documents.append(
             np.array(
                 [vocabulary.setdefault(t, len(vocabulary)) for t in tokens],
@@ -129,7 +131,9 @@ def distinctive_words(descriptions, top_items, *, num_words=5):
     alphabetical = np.argsort(np.argsort(words)) if size else words
     results = []
     for items in top_items:
-        ids = np.concatenate([documents[i] for i in items] + [np.zeros(0, np.int64)])
+        ids = np.concatenate(
+            [documents[i] for i in items] + [np.zeros(0, np.int64)]
+        )
         term_frequency = np.bincount(ids, minlength=size)  # [V]
         score = term_frequency * idf  # [V]
         order = np.lexsort((alphabetical, -score))
@@ -193,7 +197,9 @@ def draw_unit_grid(path, units, *, images=None, texts=None, words=None):
                     0.5,
                     0.5,
                     textwrap.fill(
-                        textwrap.shorten(str(item), width=160, placeholder=" …"),
+                        textwrap.shorten(
+                            str(item), width=160, placeholder=" …"
+                        ),
                         width=22,
                     ),
                     ha="center",
@@ -207,8 +213,9 @@ def draw_unit_grid(path, units, *, images=None, texts=None, words=None):
         first_row = row == 0 or rows[row - 1][0] != unit_index
         if words is not None and first_row:
             label += "\n" + "\n".join(words[unit_index][:4])
-        axes[row, 0].set_ylabel(label, fontsize=7, rotation=0, ha="right",
-                                va="center")
+        axes[row, 0].set_ylabel(
+            label, fontsize=7, rotation=0, ha="right", va="center"
+        )
     fig.tight_layout()
     fig.savefig(path, format="png", dpi=100)
     return path
@@ -221,7 +228,9 @@ def _grid_rows(units, images, texts):
     replaced by arrays.
     """
     if not images and not texts:
-        raise ValueError("Give `images` and/or `texts` to draw. Received neither.")
+        raise ValueError(
+            "Give `images` and/or `texts` to draw. Received neither."
+        )
     shapes = {}
     for modality, array in images.items():
         modalities.validate(modality)

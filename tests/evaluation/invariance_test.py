@@ -11,7 +11,10 @@ def _features(shift, seed=0):
     rng = np.random.default_rng(seed)
     axes = np.eye(16)
     return {
-        m: (rng.normal(size=(120, 16)) + shift * axes[i], rng.integers(0, 4, 120))
+        m: (
+            rng.normal(size=(120, 16)) + shift * axes[i],
+            rng.integers(0, 4, 120),
+        )
         for i, m in enumerate(("natural", "clipart", "sketch"))
     }
 

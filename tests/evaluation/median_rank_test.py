@@ -42,7 +42,11 @@ def test_average_median_rank_over_disjoint_splits():
     ]
     assert out["split_medians"] == pytest.approx(expected)
     assert out["median_rank"] == pytest.approx(np.mean(expected))
-    assert (out["num_splits"], out["split_size"], out["chance"]) == (3, 100, 50.5)
+    assert (out["num_splits"], out["split_size"], out["chance"]) == (
+        3,
+        100,
+        50.5,
+    )
 
 
 def test_fewer_splits_when_data_is_small():
@@ -60,7 +64,9 @@ def test_fewer_splits_when_data_is_small():
 def test_random_embeddings_give_chance_median_rank():
     rng = np.random.default_rng(3)
     out = median_rank.average_median_rank(
-        rng.normal(size=(1000, 32)), rng.normal(size=(1000, 32)), split_size=1000
+        rng.normal(size=(1000, 32)),
+        rng.normal(size=(1000, 32)),
+        split_size=1000,
     )
     assert out["median_rank"] == pytest.approx(out["chance"], rel=0.1)
 

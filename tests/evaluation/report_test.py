@@ -30,7 +30,10 @@ def _cells(table, row_name):
 
 
 def test_retrieval_table_holds_the_numbers_in_paper_layout():
-    results = {"BL-Individual": _retrieval_result(0), "C: Tune": _retrieval_result(1)}
+    results = {
+        "BL-Individual": _retrieval_result(0),
+        "C: Tune": _retrieval_result(1),
+    }
     table = report.retrieval_table(results)
     header = table.splitlines()[0]
     assert header.startswith("| Method | NAT→CLP | NAT→DSC | CLP→NAT |")
@@ -38,7 +41,10 @@ def test_retrieval_table_holds_the_numbers_in_paper_layout():
     for method, result in results.items():
         cells = _cells(table, method)
         assert len(cells) == 7
-        assert cells[0] == f"{100 * result['pairs'][('natural', 'clipart')]['map']:.1f}"
+        assert (
+            cells[0]
+            == f"{100 * result['pairs'][('natural', 'clipart')]['map']:.1f}"
+        )
         assert cells[-1] == f"{100 * result['mean']['map']:.1f}"
     chance = results["BL-Individual"]["mean"]["chance_map"]
     assert _cells(table, "Chance")[-1] == f"{100 * chance:.1f}"
@@ -60,15 +66,22 @@ def test_best_value_per_column_is_bold():
 
 
 def _row_line(table, name):
-    return next(line for line in table.splitlines() if line.startswith(f"| {name} |"))
+    return next(
+        line for line in table.splitlines() if line.startswith(f"| {name} |")
+    )
 
 
 def test_layer_table_rows_are_methods_columns_layers():
-    layers = {"pool5": _retrieval_result(2), "fc6": _retrieval_result(3), "fc7": _retrieval_result(4)}
+    layers = {
+        "pool5": _retrieval_result(2),
+        "fc6": _retrieval_result(3),
+        "fc7": _retrieval_result(4),
+    }
     table = report.layer_table({"A: Tune": layers})
     assert table.splitlines()[0] == "| Method | pool5 | fc6 | fc7 |"
     assert _cells(table, "A: Tune") == [
-        f"{100 * layers[name]['mean']['map']:.1f}" for name in ("pool5", "fc6", "fc7")
+        f"{100 * layers[name]['mean']['map']:.1f}"
+        for name in ("pool5", "fc6", "fc7")
     ]
 
 
@@ -76,7 +89,8 @@ def test_median_rank_table_marks_lowest_and_random_row():
     rng = np.random.default_rng(5)
     x = rng.normal(size=(100, 6))
     good = median_rank.cross_modal_median_rank(
-        {"natural": x, "sound": x + 0.1 * rng.normal(size=x.shape)}, split_size=50
+        {"natural": x, "sound": x + 0.1 * rng.normal(size=x.shape)},
+        split_size=50,
     )
     bad = median_rank.cross_modal_median_rank(
         {"natural": x, "sound": rng.normal(size=x.shape)}, split_size=50
@@ -96,7 +110,10 @@ def test_classifier_and_invariance_tables():
     assert _cells(table, "Ours: Both") == ["32.6", "12.8"]
     assert _cells(table, "Chance") == ["2.4", "2.4"]
     table = report.invariance_table(
-        {"BL": {"accuracy": 0.95, "chance": 0.2}, "C": {"accuracy": 0.5, "chance": 0.2}}
+        {
+            "BL": {"accuracy": 0.95, "chance": 0.2},
+            "C": {"accuracy": 0.5, "chance": 0.2},
+        }
     )
     assert _row_line(table, "C") == "| C | **50.0** |"
 

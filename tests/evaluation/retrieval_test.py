@@ -65,7 +65,9 @@ def test_within_modal_leaves_the_query_out():
     np.testing.assert_allclose(out["precision_at_k"], ref_pr, atol=1e-12)
     assert np.all(out["num_targets"] == 299)
     # Without exclusion the query finds itself first: AP must be higher.
-    plain = average_precision.query_average_precision(t[index], tl[index], t, tl)
+    plain = average_precision.query_average_precision(
+        t[index], tl[index], t, tl
+    )
     assert np.all(plain["average_precision"] > out["average_precision"])
 
 

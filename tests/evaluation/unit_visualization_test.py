@@ -55,7 +55,11 @@ def test_draw_unit_grid_writes_png(tmp_path):
     texts = {"description": [["a long description " * 5] * 3, ["short"] * 3]}
     path = tmp_path / "grid.png"
     unit_visualization.draw_unit_grid(
-        path, [10, 42], images=images, texts=texts, words=[["beach"], ["kitchen"]]
+        path,
+        [10, 42],
+        images=images,
+        texts=texts,
+        words=[["beach"], ["kitchen"]],
     )
     assert path.read_bytes()[:4] == b"\x89PNG"
     assert path.stat().st_size > 5000
@@ -63,14 +67,20 @@ def test_draw_unit_grid_writes_png(tmp_path):
 
 def test_errors_name_the_problem(tmp_path):
     with pytest.raises(ValueError, match=r"`units` must lie in \[0, 3\)"):
-        unit_visualization.top_activating_items({"natural": np.ones((4, 3))}, [3])
+        unit_visualization.top_activating_items(
+            {"natural": np.ones((4, 3))}, [3]
+        )
     with pytest.raises(ValueError, match=r"`k` must be in \[1, 4\]"):
-        unit_visualization.top_activating_items({"natural": np.ones((4, 3))}, [0], k=9)
+        unit_visualization.top_activating_items(
+            {"natural": np.ones((4, 3))}, [0], k=9
+        )
     with pytest.raises(ValueError, match="must index into 2 descriptions"):
         unit_visualization.distinctive_words(["a", "b"], [[0, 2]])
     with pytest.raises(ValueError, match="must be uint8"):
         unit_visualization.draw_unit_grid(
-            tmp_path / "x.png", [0], images={"natural": np.zeros((1, 1, 4, 4, 3))}
+            tmp_path / "x.png",
+            [0],
+            images={"natural": np.zeros((1, 1, 4, 4, 3))},
         )
     with pytest.raises(ValueError, match="needs 2 units x 1"):
         unit_visualization.draw_unit_grid(
