@@ -5,12 +5,8 @@ import tensorflow as tf
 from sklearn.mixture import GaussianMixture
 
 from cm_zoo.layers.statreg import fit_diagonal_gmm
-from cm_zoo.layers.statreg import fit_diagonal_gmm as fit_module_function
 from cm_zoo.layers.statreg.fit_diagonal_gmm import _EMState
 from cm_zoo.layers.statreg.fit_diagonal_gmm import _m_step
-
-# `fit_diagonal_gmm` the module is shadowed by the function in the package.
-del fit_module_function
 
 
 def _blobs(num_examples=3000, dim=16, num_components=5, seed=0):
