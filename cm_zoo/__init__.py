@@ -1,5 +1,26 @@
-"""cm_zoo: cross-modal representations learned from weakly aligned data."""
-from cm_zoo import modalities
+"""cm_zoo: cross-modal representations learned from weakly aligned data.
 
-__all__ = ["modalities"]
+Subpackages follow the architecture: `towers` (one encoder per modality),
+`layers` (shared blocks, StatReg), `models` (the cross-modal backbone and
+the papers' methods), `curricula`, `losses`, `data`, `evaluation`, `export`.
+"""
+from cm_zoo import curricula
+from cm_zoo import data
+from cm_zoo import evaluation
+from cm_zoo import layers
+from cm_zoo import modalities
+from cm_zoo import models
+from cm_zoo import presets
+from cm_zoo import towers
+
+__all__ = [
+    "curricula",
+    "data",
+    "evaluation",
+    "layers",
+    "modalities",
+    "models",
+    "presets",
+    "towers",
+]
 __version__ = "0.1.0"

@@ -66,7 +66,7 @@ PRESETS = {
             "text_hidden_dim": 256,
             "text_num_buckets": 2**14,
             "text_embedding_dim": 64,
-            "text_kernel_init_stddev": 0.05,
+            "text_kernel_init_stddev": None,
         },
     },
     "see_hear_read_alexnet_paper": {
@@ -101,7 +101,7 @@ PRESETS = {
         "config": {
             **_ALEXNET_TINY,
             "num_classes": 1000,
-            "sound_num_frames": 100,
+            "sound_num_frames": 125,
             "sound_frame_length": 256,
             "sound_frame_step": 256,
             "sound_conv_filters": [32, 64, 64],

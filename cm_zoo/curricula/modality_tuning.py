@@ -18,9 +18,10 @@ class ModalityTuning(keras.callbacks.Callback):
 
     Flipping `trainable` inside `fit` needs a retraced train function, which
     this callback forces at each phase change, and an optimizer built over
-    every variable that will ever train: Keras builds it when `fit` starts,
-    so the layers must be trainable then. The callback leaves them trainable
-    when training ends.
+    every variable that will ever train: the callback builds it when `fit`
+    starts, so the layers must be trainable then (an optimizer built earlier
+    while they were frozen would refuse them). The callback leaves them
+    trainable when training ends.
 
     Args:
         release_epoch: int or None. First epoch with the layers trainable;
@@ -64,6 +65,10 @@ class ModalityTuning(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         self._layers = find_layers(self.model, self.layer_names)
         self._frozen = None
+        optimizer = self.model.optimizer
+        if not optimizer.built:
+            with self.model.distribute_strategy.scope():
+                optimizer.build(self.model.trainable_variables)
 
     def on_epoch_begin(self, epoch, logs=None):
         frozen = self.is_frozen(epoch)

@@ -25,8 +25,10 @@ class DescriptionTower(Tower):
         output_dim: int. Width of pool5 (9216 in the paper).
         hidden_dim: int. Units of each hidden layer (4800 in the paper).
         num_hidden_layers: int. Hidden layers. Defaults to `2`.
-        kernel_init_stddev: float. Std of the Gaussian initialisation of the
-            MLP (0.1 in the paper). Defaults to `0.1`.
+        kernel_init_stddev: float or None. Std of the Gaussian
+            initialisation of the MLP (0.1 in the paper, for skip-thought
+            inputs); `None` uses He-normal, which suits the unit-variance
+            hashed word vectors. Defaults to `0.1`.
         input_kind: str. `"text"` (raw `tf.string`) or `"vector"`.
             Defaults to `"text"`.
         num_buckets: int. Hash buckets of the word table (text input).
@@ -76,8 +78,12 @@ class DescriptionTower(Tower):
             return keras.layers.Dense(
                 units,
                 activation="relu",
-                kernel_initializer=keras.initializers.RandomNormal(
-                    stddev=kernel_init_stddev
+                kernel_initializer=(
+                    "he_normal"
+                    if kernel_init_stddev is None
+                    else keras.initializers.RandomNormal(
+                        stddev=kernel_init_stddev
+                    )
                 ),
                 dtype=dtype,
                 name=name,
@@ -93,7 +99,11 @@ class DescriptionTower(Tower):
         if input_kind == "text":
             text = keras.Input(shape=(), dtype="string", name="text")
             x = HashedWordEmbedding(
-                num_buckets, embedding_dim, dtype=dtype, name="words"
+                num_buckets,
+                embedding_dim,
+                embeddings_initializer=keras.initializers.RandomNormal(stddev=1.0),
+                dtype=dtype,
+                name="words",
             )(text)
         else:
             text = keras.Input(shape=(embedding_dim,), name="sentence_vector")
@@ -105,7 +115,9 @@ class DescriptionTower(Tower):
         # === Config ===
         self.hidden_dim = int(hidden_dim)
         self.num_hidden_layers = int(num_hidden_layers)
-        self.kernel_init_stddev = float(kernel_init_stddev)
+        self.kernel_init_stddev = (
+            None if kernel_init_stddev is None else float(kernel_init_stddev)
+        )
         self.input_kind = input_kind
         self.num_buckets = int(num_buckets)
         self.embedding_dim = int(embedding_dim)

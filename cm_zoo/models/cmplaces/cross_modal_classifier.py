@@ -67,6 +67,9 @@ class CrossModalClassifier(keras.Model):
             m: keras.metrics.SparseCategoricalAccuracy(name=f"{m}_accuracy")
             for m in backbone.modalities
         }
+        self.built = all(
+            layer.built for layer in [backbone, *self.regularizers.values()]
+        )
 
     def call(self, inputs, training=None):
         if not isinstance(inputs, dict) or not inputs:

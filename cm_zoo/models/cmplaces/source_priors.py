@@ -19,6 +19,7 @@ def fit_source_priors(
     seed=0,
     max_iterations=100,
     cache_file="",
+    relative_floor=0.01,
     verbose=0,
 ):
     """Fits one prior per layer on the source network's activations.
@@ -44,6 +45,11 @@ def fit_source_priors(
             passes: `""` keeps them in memory (fine for the embedded data),
             a file path spills them to disk (paper-size data). Defaults to
             `""`.
+        relative_floor: float. Variance floor (GMM) or diagonal loading
+            (Gaussian) as a fraction of the mean per-unit variance of the
+            activations. ReLU units that never fire have zero variance, and
+            a tiny floor would turn their NLL gradient into a cliff.
+            Defaults to `0.01`.
         verbose: int. Progress bars of the fitters. Defaults to `0`.
 
     Returns:
@@ -60,16 +66,18 @@ def fit_source_priors(
         activations = _activation_dataset(
             source, modality, source_inputs, layer, batch_size
         ).cache(f"{cache_file}_{layer}" if cache_file else "")
+        floor = relative_floor * _mean_variance(activations)
         if kind == "gmm":
             priors[layer] = fit_diagonal_gmm(
                 activations,
                 num_components,
                 seed=seed,
                 max_iterations=max_iterations,
+                variance_floor=floor,
                 verbose=verbose,
             )
         else:
-            priors[layer] = fit_gaussian(activations)
+            priors[layer] = fit_gaussian(activations, diagonal_loading=floor)
     return priors
 
 
@@ -84,3 +92,15 @@ def _activation_dataset(source, modality, inputs, layer, batch_size):
         .batch(batch_size)
         .map(activation)
     )
+
+
+def _mean_variance(activations):
+    """Mean over units of the per-unit variance, in one streaming pass."""
+    count, total, total_squares = 0, 0.0, 0.0
+    for batch in activations.map(lambda x: tf.cast(x, tf.float64)):
+        count += int(batch.shape[0])
+        total += tf.reduce_sum(batch, axis=0)
+        total_squares += tf.reduce_sum(batch * batch, axis=0)
+    mean = total / count
+    variance = total_squares / count - mean * mean
+    return max(float(tf.reduce_mean(variance)), 1e-12)

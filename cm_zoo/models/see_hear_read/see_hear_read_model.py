@@ -135,6 +135,8 @@ class SeeHearReadModel(keras.Model):
         self.transfer_image = bool(transfer_image)
         self.kl_tracker = keras.metrics.Mean(name="kl")
         self.ranking_tracker = keras.metrics.Mean(name="ranking")
+        # Backbone and teacher are functional models, built at construction.
+        self.built = True
 
     def compile(self, optimizer="auto", jit_compile=False, **kwargs):
         """Compiles with Adam at 1e-4 (the paper's) unless told otherwise.
