@@ -45,6 +45,8 @@ DEFAULT_OUT = os.path.join(
 IMAGE_SIZE = 96
 MAX_PER_CATEGORY = 150
 MAX_SVG_BYTES = 1_000_000
+MIN_IMAGE_STD = 8.  # drops renders too faint to see at IMAGE_SIZE
+MIN_SKETCH_INK = 50  # dark pixels a stored sketch must have
 SOUND_RATE = 8000
 SOUND_SECONDS = 2.0
 LICENCE = "public domain (Open Clip Art Library, Debian openclipart-svg)"
@@ -280,7 +282,10 @@ def fit_square(image, box, size):
 
 
 def render_images(data, want_sketch):
-    """Returns (clipart uint8 [S,S,3], sketch uint8 [S,S] or None)."""
+    """Returns (clipart uint8 [S,S,3], sketch uint8 [S,S] or None).
+
+    `(None, None)` when rendering fails or the result is (nearly) blank.
+    """
     probe = rsvg(data, 256, 256)
     if probe is None:
         return None, None
@@ -295,6 +300,8 @@ def render_images(data, want_sketch):
         return None, None
     big_box = tuple(int(round(v * zoom)) for v in box)
     clipart = np.asarray(fit_square(big, big_box, IMAGE_SIZE))
+    if clipart.std() < MIN_IMAGE_STD:
+        return None, None
     if not want_sketch:
         return clipart, None
     root = ET.fromstring(data)
@@ -304,6 +311,8 @@ def render_images(data, want_sketch):
     if sketch is None or content_box(sketch) is None:
         return None, None
     gray = np.asarray(fit_square(sketch, big_box, IMAGE_SIZE).convert("L"))
+    if (gray < 200).sum() < MIN_SKETCH_INK:
+        return None, None
     return clipart, gray
 
 
@@ -453,7 +462,8 @@ def build(out_dir, jobs):
          spoken_text(item["title"], item["keywords"]))
         for item in planned
     ]
-    with multiprocessing.Pool(jobs) as pool:
+    # spawn: the parent has imported TensorFlow (via cm_zoo), unsafe to fork.
+    with multiprocessing.get_context("spawn").Pool(jobs) as pool:
         results = pool.map(process, work, chunksize=4)
     stored = {"clipart": [], "sketch": [], "sound": [], "description": []}
     manifest_items = []
