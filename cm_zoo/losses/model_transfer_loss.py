@@ -34,7 +34,7 @@ def model_transfer_loss(teacher_probs, student_logits):
     """
     teacher_probs = keras.ops.convert_to_tensor(teacher_probs, "float32")
     student_logits = keras.ops.cast(student_logits, "float32")
-    if tuple(teacher_probs.shape) != tuple(student_logits.shape):
+    if not _compatible(teacher_probs.shape, student_logits.shape):
         raise ValueError(
             "`teacher_probs` and `student_logits` must have the same shape "
             f"[batch, num_classes]. Received: {tuple(teacher_probs.shape)} "
@@ -46,3 +46,10 @@ def model_transfer_loss(teacher_probs, student_logits):
         teacher_probs * log_student
     )  # [B, K]
     return keras.ops.mean(keras.ops.sum(per_class, axis=-1))
+
+
+def _compatible(shape_a, shape_b):
+    """Same rank, and equal sizes wherever both are known."""
+    return len(shape_a) == len(shape_b) and all(
+        a is None or b is None or a == b for a, b in zip(shape_a, shape_b)
+    )

@@ -36,7 +36,7 @@ def cosine_ranking_loss(x, y, margin=0.1):
     """
     x = keras.ops.cast(x, "float32")
     y = keras.ops.cast(y, "float32")
-    if len(x.shape) != 2 or tuple(x.shape) != tuple(y.shape):
+    if len(x.shape) != 2 or not _compatible(x.shape, y.shape):
         raise ValueError(
             "`x` and `y` must both have shape [batch, dim]. Received: "
             f"{tuple(x.shape)} and {tuple(y.shape)}"
@@ -73,6 +73,13 @@ def symmetric_cosine_ranking_loss(x, y, margin=0.1):
     """
     return cosine_ranking_loss(x, y, margin) + cosine_ranking_loss(
         y, x, margin
+    )
+
+
+def _compatible(shape_a, shape_b):
+    """Same rank, and equal sizes wherever both are known."""
+    return len(shape_a) == len(shape_b) and all(
+        a is None or b is None or a == b for a, b in zip(shape_a, shape_b)
     )
 
 

@@ -1,0 +1,233 @@
+"""Train See, Hear, and Read (sound and text aligned through images) and evaluate.
+
+With no arguments: the `see_hear_read_alexnet_tiny` preset on the embedded
+clip-art benchmark (clip art + titles + espeak-ng speech; image-sound and
+image-text pairs from disjoint items), on CPU in minutes. A clip-art
+classifier is trained first as the teacher unless `--teacher` names one.
+
+    python recipes/train_see_hear_read.py
+    python recipes/train_see_hear_read.py --loss transfer --output runs/shr_transfer
+    python recipes/train_see_hear_read.py --teacher runs/cmplaces/source/backbone.keras
+
+Run layout (`--output`): `teacher/backbone.keras` (when trained here),
+`backbone.keras` (the three-tower student), `task.weights.h5`,
+`metrics.json` (median ranks of paired retrieval in the six directions,
+sound <-> text through the image bridge, with chance; classifier transfer
+accuracies), `run_config.json`, TensorBoard `logs/` and a `backup/` that
+resumes a killed run.
+"""
+
+import argparse
+import json
+import pathlib
+import sys
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+import cm_zoo
+from cm_zoo import modalities
+from cm_zoo.models.see_hear_read import PAIR_SETS
+from cm_zoo.models.see_hear_read import SeeHearReadModel
+from cm_zoo.models.see_hear_read import build_see_hear_read_backbone
+
+IMAGE = modalities.CLIPART
+SOUND = modalities.SOUND
+TEXT = modalities.DESCRIPTION
+LAYERS = ("pool5", "fc6", "fc7")
+DIRECTIONS = [(IMAGE, SOUND), (SOUND, IMAGE), (IMAGE, TEXT), (TEXT, IMAGE),
+              (SOUND, TEXT), (TEXT, SOUND)]
+LOSS_WEIGHTS = {"transfer": (1.0, 0.0), "ranking": (0.0, 1.0),
+                "both": (1.0, 1.0)}
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--preset", default="see_hear_read_alexnet_tiny",
+                        choices=[n for n in cm_zoo.presets.names()
+                                 if n.startswith("see_hear_read")])
+    parser.add_argument("--data", default=None,
+                        help="benchmark directory (default: embedded)")
+    parser.add_argument("--output", default="runs/see_hear_read")
+    parser.add_argument("--teacher", default=None,
+                        help="saved teacher .keras: a CrossModalBackbone "
+                        "with a clipart tower, or a model from images to "
+                        "logits (default: train one)")
+    parser.add_argument("--teacher-epochs", type=int, default=8)
+    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--steps-per-epoch", type=int, default=30)
+    parser.add_argument("--batch-size", type=int, default=32,
+                        help="pairs per pair set per step")
+    parser.add_argument("--loss", default="both", choices=list(LOSS_WEIGHTS),
+                        help="paper Table 1 rows: model transfer, ranking, "
+                        "or both")
+    parser.add_argument("--margin", type=float, default=0.1)
+    parser.add_argument("--learning-rate", type=float, default=None,
+                        help="Adam; default 1e-4 (paper preset), 1e-3 (tiny)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--verbose", type=int, default=1)
+    return parser.parse_args(argv)
+
+
+def learning_rate(args):
+    if args.learning_rate is not None:
+        return args.learning_rate
+    return 1e-4 if args.preset.endswith("_paper") else 1e-3
+
+
+def standard_callbacks(run_dir):
+    run_dir.mkdir(parents=True, exist_ok=True)
+    return [
+        keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
+        keras.callbacks.TensorBoard(str(run_dir / "logs")),
+        keras.callbacks.TerminateOnNaN(),
+        keras.callbacks.ModelCheckpoint(
+            str(run_dir / "task.weights.h5"), save_weights_only=True
+        ),
+    ]
+
+
+def load_or_train_teacher(args, bench, config, root):
+    """A model from clip art to class logits, frozen by the task."""
+    path = args.teacher or root / "teacher" / "backbone.keras"
+    if pathlib.Path(path).exists():
+        teacher = keras.saving.load_model(path)
+    elif args.teacher:
+        raise SystemExit(f"--teacher: no such file {args.teacher!r}")
+    else:
+        teacher = cm_zoo.models.cmplaces.build_source_network(
+            config, IMAGE, num_classes=len(bench.class_names)
+        )
+        task = cm_zoo.models.CrossModalClassifier(teacher, name="teacher")
+        task.compile(optimizer=keras.optimizers.Adam(learning_rate(args)))
+        dataset = cm_zoo.data.make_multimodal_dataset(
+            {IMAGE: bench.arrays(IMAGE, "train")}, args.batch_size,
+            seed=args.seed,
+        )
+        task.fit(dataset, epochs=args.teacher_epochs,
+                 steps_per_epoch=args.steps_per_epoch,
+                 callbacks=standard_callbacks(path.parent),
+                 verbose=args.verbose)
+        teacher.save(path)
+    if isinstance(teacher, cm_zoo.models.CrossModalBackbone):
+        teacher = teacher.encoder(IMAGE)
+    return teacher
+
+
+def paired_dataset(pairs, batch_size, seed):
+    """Infinite `{pair_set: {modality: batch}}` batches, shuffled per set."""
+    sets = {}
+    for name, bundle in pairs.items():
+        features = {key: (value.astype(str) if value.dtype == object
+                          else value)
+                    for key, value in bundle.items() if key != "label"}
+        sets[name] = (
+            tf.data.Dataset.from_tensor_slices(features)
+            .shuffle(len(bundle["label"]), seed=seed)
+            .repeat()
+            .batch(batch_size, drop_remainder=True)
+        )
+    return tf.data.Dataset.zip(sets).prefetch(tf.data.AUTOTUNE)
+
+
+def evaluate(backbone, bench):
+    """Median ranks (Tables 1-2) and classifier transfer (Table 3)."""
+    test = bench.paired("test")
+    names = (IMAGE, SOUND, TEXT)
+    features = cm_zoo.models.extract_features(
+        backbone, {m: test[m] for m in names}, layers=LAYERS
+    )
+    median_ranks = {}
+    for layer in LAYERS:
+        median_ranks[layer] = {
+            f"{q}->{t}": result
+            for (q, t), result in
+            cm_zoo.evaluation.median_rank.cross_modal_median_rank(
+                features[layer], pairs=DIRECTIONS
+            ).items()
+        }
+    train = bench.paired("train")
+    train_inputs = {
+        IMAGE: np.concatenate([train[s][IMAGE] for s in PAIR_SETS]),
+        SOUND: train["image_sound"][SOUND],
+        TEXT: train["image_text"][TEXT],
+    }
+    train_labels = {
+        IMAGE: np.concatenate([train[s]["label"] for s in PAIR_SETS]),
+        SOUND: train["image_sound"]["label"],
+        TEXT: train["image_text"]["label"],
+    }
+    train_fc7 = cm_zoo.models.extract_features(
+        backbone, train_inputs, layers=["fc7"]
+    )["fc7"]
+    transfer = cm_zoo.evaluation.classifier_transfer.classifier_transfer_accuracy(
+        {m: (train_fc7[m], train_labels[m]) for m in names},
+        {m: (features["fc7"][m], test["label"]) for m in names},
+    )
+    return {
+        "median_rank": median_ranks,
+        "classifier_transfer": transfer,
+        "num_test_triplets": int(len(test["label"])),
+    }
+
+
+def write_json(path, value):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    safe = cm_zoo.evaluation.report.to_json_safe(value)
+    path.write_text(json.dumps(safe, indent=2, sort_keys=True) + "\n")
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    keras.utils.set_random_seed(args.seed)
+    root = pathlib.Path(args.output)
+    bench = cm_zoo.data.clipart_benchmark.load(args.data)
+    config = cm_zoo.presets.get(args.preset)["config"]
+    started = time.time()
+    teacher = load_or_train_teacher(args, bench, config, root)
+    teacher_seconds = time.time() - started
+
+    keras.utils.set_random_seed(args.seed)
+    transfer_weight, ranking_weight = LOSS_WEIGHTS[args.loss]
+    backbone = build_see_hear_read_backbone(
+        config, num_classes=int(teacher.output["logits"].shape[-1])
+        if isinstance(teacher.output, dict) else int(teacher.output.shape[-1])
+    )
+    task = SeeHearReadModel(
+        backbone, teacher, transfer_weight=transfer_weight,
+        ranking_weight=ranking_weight, margin=args.margin,
+        name="see_hear_read",
+    )
+    task.compile(optimizer=keras.optimizers.Adam(learning_rate(args)))
+    started = time.time()
+    history = task.fit(
+        paired_dataset(bench.paired("train"), args.batch_size, args.seed),
+        epochs=args.epochs,
+        steps_per_epoch=args.steps_per_epoch,
+        callbacks=standard_callbacks(root),
+        verbose=args.verbose,
+    )
+    train_seconds = time.time() - started
+    backbone.save(root / "backbone.keras")
+
+    metrics = evaluate(backbone, bench)
+    metrics.update(teacher_seconds=teacher_seconds,
+                   train_seconds=train_seconds, history=history.history)
+    write_json(root / "metrics.json", metrics)
+    write_json(root / "run_config.json", {
+        "model_name": f"see_hear_read_{args.loss}",
+        "preset": args.preset,
+        "class_names": bench.class_names,
+        "data_manifest_sha256": bench.manifest_sha256,
+        "args": vars(args),
+    })
+    for direction, result in metrics["median_rank"]["fc7"].items():
+        print(f"median rank {direction} (fc7): {result['median_rank']:.1f} "
+              f"(chance {result['chance']:.1f})")
+    return metrics
+
+
+if __name__ == "__main__":
+    main()

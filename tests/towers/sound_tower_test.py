@@ -1,0 +1,87 @@
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from cm_zoo import presets
+from cm_zoo.towers import registry
+from cm_zoo.towers.sound_tower import SoundTower
+
+
+def _tower(**overrides):
+    kwargs = dict(output_dim=6, num_frames=27, frame_length=32,
+                  frame_step=16, conv_filters=[4, 5, 3], pool_size=3)
+    kwargs.update(overrides)
+    return SoundTower(**kwargs)
+
+
+def test_paper_layout_gives_a_4x256_map_before_pool5():
+    tower = SoundTower(output_dim=9216, num_frames=500)
+    assert tower.get_layer("spectrogram").compute_output_shape(
+        (None, None)) == (None, 500, 257)
+    assert tuple(tower.get_layer("flatten").input.shape) == (None, 4, 256)
+    assert [tower.get_layer(f"conv{i}").kernel.shape[0] for i in (1, 2, 3)
+            ] == [11, 5, 3]
+    assert tower.output_dim == 9216
+
+
+def test_any_waveform_length_gives_the_same_width():
+    tower = _tower()
+    for samples in (0, 50, 448, 5000):
+        out = tower(np.random.default_rng(0).normal(size=(2, samples))
+                    .astype("float32"))
+        assert tuple(out.shape) == (2, 6)
+
+
+def test_registered_builder_matches_image_pool5():
+    config = presets.get("see_hear_read_alexnet_tiny")["config"]
+    tower = registry.build_tower("sound", config)
+    assert isinstance(tower, SoundTower)
+    assert tower.name == "sound_tower"
+    assert tower.output_dim == registry.pool5_dim(config)
+
+
+@pytest.mark.parametrize(
+    "shape, match",
+    [((2, 300, 2), "mono.*Mix stereo"), ((300,), "expects input of shape")],
+)
+def test_bad_rank_raises_naming_the_modality(shape, match):
+    with pytest.raises(ValueError, match=f"Modality 'sound'.*{match}"):
+        _tower()(np.zeros(shape, "float32"))
+
+
+def test_nan_waveform_raises():
+    waveform = np.zeros((2, 300), "float32")
+    waveform[0, 10] = np.nan
+    with pytest.raises(tf.errors.InvalidArgumentError, match="sound input"):
+        _tower()(waveform)
+
+
+def test_invalid_config_raises():
+    with pytest.raises(ValueError, match="`conv_filters` must be 3"):
+        _tower(conv_filters=[4, 4])
+    with pytest.raises(ValueError, match="`num_frames`=8 is too short"):
+        _tower(num_frames=8)
+
+
+def test_config_round_trip_and_keras_save(tmp_path):
+    tower = _tower(use_batch_norm=True, name="sound_tower")
+    x = np.random.default_rng(1).normal(size=(3, 400)).astype("float32")
+    clone = SoundTower.from_config(tower.get_config())
+    assert clone.get_config() == tower.get_config()
+    path = tmp_path / "sound.keras"
+    tower.save(path)
+    loaded = keras.saving.load_model(path)
+    assert isinstance(loaded, SoundTower)
+    np.testing.assert_allclose(loaded(x), tower(x), atol=1e-6)
+
+
+def test_a_train_step_changes_the_convolutions():
+    keras.utils.set_random_seed(0)
+    tower = _tower()
+    model = keras.Sequential([tower, keras.layers.Dense(2)])
+    model.compile(optimizer="adam", loss="mse")
+    before = tower.get_layer("conv1").kernel.numpy().copy()
+    x = np.random.default_rng(2).normal(size=(4, 400)).astype("float32")
+    model.fit(x, np.ones((4, 2)), epochs=1, verbose=0)
+    assert not np.allclose(before, tower.get_layer("conv1").kernel.numpy())
