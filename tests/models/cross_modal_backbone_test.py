@@ -1,0 +1,167 @@
+import io
+import contextlib
+
+import keras
+import numpy as np
+import pytest
+
+from cm_zoo import presets
+from cm_zoo.models import CrossModalBackbone
+from cm_zoo.models import CrossModalClassifier
+from cm_zoo.towers import DescriptionTower
+from cm_zoo.towers import ImageTower
+from cm_zoo.towers import registry
+from tests import test_case
+
+
+def image_tower(name):
+    return ImageTower(
+        image_size=32, conv_filters=[4, 4, 4, 4, 4], conv1_kernel_size=3,
+        conv1_strides=1, name=name,
+    )
+
+
+def small_backbone(share_upper=True, shared_tower=False):
+    clipart = image_tower("clipart_tower")
+    towers = {
+        "clipart": clipart,
+        "sketch": clipart if shared_tower else image_tower("sketch_tower"),
+        "description": DescriptionTower(
+            output_dim=16, hidden_dim=8, num_buckets=64, embedding_dim=6,
+            name="description_tower",
+        ),
+    }
+    return CrossModalBackbone(
+        towers, num_classes=3, hidden_dim=8, share_upper=share_upper
+    )
+
+
+def batch(n=4, seed=0):
+    rng = np.random.default_rng(seed)
+    return {
+        "clipart": rng.integers(0, 255, (n, 32, 32, 3), dtype="uint8"),
+        "sketch": rng.integers(0, 255, (n, 32, 32, 3), dtype="uint8"),
+        "description": np.array(["red bird", "a boat", "", "jazz"] * n)[:n],
+    }
+
+
+def test_upper_layers_are_one_set_of_objects():
+    backbone = small_backbone()
+    layers = {m: backbone.upper_layers_for(m) for m in backbone.modalities}
+    for modality in backbone.modalities:
+        for own, other in zip(layers[modality], layers["clipart"]):
+            assert own is other
+    summary = io.StringIO()
+    with contextlib.redirect_stdout(summary):
+        backbone.summary()
+    assert summary.getvalue().count(" fc6 ") == 1
+
+
+def test_shared_weight_count_does_not_grow_with_modalities():
+    two = CrossModalBackbone(
+        {"clipart": image_tower("a"), "sketch": image_tower("b")}, 3,
+        hidden_dim=8,
+    )
+    three = CrossModalBackbone(
+        {m: image_tower(f"{m}_t") for m in ("clipart", "sketch", "natural")},
+        3,
+        hidden_dim=8,
+    )
+    tower_params = image_tower("t").count_params()
+    assert three.count_params() - two.count_params() == tower_params
+
+
+def test_step_on_one_modality_moves_weights_every_modality_sees():
+    backbone = small_backbone()
+    task = CrossModalClassifier(backbone)
+    task.compile(optimizer=keras.optimizers.SGD(0.1))
+    x = batch()
+    before = backbone.encode("description", x["description"])["logits"]
+    fc6_before = backbone.upper_layers_for("description")[0].get_weights()
+    task.fit({"sketch": x["sketch"]}, {"sketch": np.array([0, 1, 2, 0])},
+             epochs=1, verbose=0)
+    fc6_after = backbone.upper_layers_for("description")[0].get_weights()
+    assert not np.array_equal(fc6_before[0], fc6_after[0])
+    after = backbone.encode("description", x["description"])["logits"]
+    assert not np.allclose(before, after)
+
+
+def test_gradients_reach_shared_layers_from_every_modality():
+    import tensorflow as tf
+
+    backbone = small_backbone()
+    fc6 = backbone.upper_layers_for("clipart")[0]
+    for modality, x in batch().items():
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(backbone.encode(modality, x)["logits"])
+        gradient = tape.gradient(loss, fc6.trainable_weights[0])
+        assert float(tf.reduce_sum(tf.abs(gradient))) > 0, modality
+
+
+def test_individual_upper_layers_are_separate():
+    backbone = small_backbone(share_upper=False)
+    assert (
+        backbone.upper_layers_for("clipart")[0]
+        is not backbone.upper_layers_for("sketch")[0]
+    )
+
+
+def test_keras_round_trip_keeps_sharing(tmp_path):
+    backbone = small_backbone(shared_tower=True)
+    restored = test_case.run_model_saving_test(backbone, batch(), tmp_path)
+    assert restored.towers["clipart"] is restored.towers["sketch"]
+    assert (
+        restored.upper_layers_for("clipart")[0]
+        is restored.upper_layers_for("description")[0]
+    )
+    assert restored.get_config() == backbone.get_config()
+
+
+def test_encoder_shares_weights_with_backbone():
+    backbone = small_backbone()
+    encoder = backbone.encoder("sketch")
+    x = batch()["sketch"]
+    np.testing.assert_allclose(
+        encoder(x)["fc7"], backbone.encode("sketch", x)["fc7"], atol=1e-6
+    )
+    assert encoder.get_layer("fc6") is backbone.upper_layers_for("sketch")[0]
+
+
+def test_wrong_modality_and_shapes_name_the_problem():
+    backbone = small_backbone()
+    with pytest.raises(ValueError, match="Unknown modality 'natural'"):
+        backbone.encode("natural", batch()["clipart"])
+    with pytest.raises(ValueError, match=r"'sketch'.*\(None, None, None, 3\)"):
+        backbone.encode("sketch", np.zeros((2, 32, 32), "uint8"))
+    with pytest.raises(ValueError, match="same pool5 width"):
+        CrossModalBackbone(
+            {"clipart": image_tower("a"),
+             "description": DescriptionTower(output_dim=5, hidden_dim=4,
+                                             num_buckets=8, embedding_dim=3)},
+            3,
+        )
+
+
+def test_paper_preset_parameter_count_matches_alexnet():
+    config = presets.get("cmplaces_alexnet_paper")["config"]
+    backbone = CrossModalBackbone(
+        {"natural": registry.build_tower("natural", config)},
+        num_classes=205, hidden_dim=4096,
+    )
+    fc6 = 9216 * 4096 + 4096
+    fc7 = 4096 * 4096 + 4096
+    classifier = 4096 * 205 + 205
+    assert backbone.upper_layers_for("natural")[0].count_params() == fc6
+    conv = backbone.towers["natural"].count_params()
+    # AlexNet (ungrouped convs, 1000 classes) has 62.4M parameters.
+    assert conv + fc6 + fc7 + classifier == backbone.count_params()
+    assert abs(conv + fc6 + fc7 + 4096 * 1000 + 1000 - 62.38e6) < 0.01e6
+
+
+def test_same_seed_same_weights():
+    keras.utils.set_random_seed(3)
+    first = small_backbone().get_weights()
+    keras.utils.set_random_seed(3)
+    second = small_backbone().get_weights()
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)
