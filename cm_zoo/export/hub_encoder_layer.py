@@ -15,7 +15,7 @@ class HubEncoderLayer(keras.layers.Layer):
     layer's trainable weights (the same `tf.Variable`s, wrapped, not
     copied), the other variables (batch-norm statistics) non-trainable
     weights, so `fit` fine-tunes the encoder and `training=True` runs its
-    training-mode graph. The SavedModel's `regularization_losses` are
+    training-mode graph (only while `trainable`). The SavedModel's `regularization_losses` are
     added as layer losses. TensorFlow backend only, like
     `keras.layers.TFSMLayer`.
 
@@ -77,7 +77,7 @@ class HubEncoderLayer(keras.layers.Layer):
                 f"`output_key` must be one of {list(contract.OUTPUT_NAMES)}. "
                 f"Received: output_key={output_key!r}"
             )
-        super().__init__(trainable=trainable, **kwargs)
+        super().__init__(**kwargs)
         self.filepath = str(filepath)
         self.output_key = output_key
         self.verify = bool(verify)
@@ -94,10 +94,16 @@ class HubEncoderLayer(keras.layers.Layer):
             )
             for v in self._encoder.variables
         ]
+        # Keras freezes a layer by flipping its variables' flags, so the
+        # flag is applied once the variables exist.
+        self.trainable = trainable
         self.built = True
 
     def call(self, inputs, training=False):
-        outputs = self._encoder(inputs, training=bool(training))
+        # As `hub.KerasLayer`: a frozen encoder always runs in inference
+        # mode, so its batch-norm statistics and dropout stay fixed too.
+        training = bool(training) and self.trainable
+        outputs = self._encoder(inputs, training=training)
         for loss in self._encoder.regularization_losses:
             self.add_loss(loss())
         return outputs[self.output_key]
