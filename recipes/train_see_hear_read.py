@@ -1,4 +1,4 @@
-"""Train See, Hear, and Read (sound and text aligned through images) and evaluate.
+"""Train See, Hear, and Read (sound, text aligned via images) and evaluate.
 
 With no arguments: the `see_hear_read_alexnet_tiny` preset on the embedded
 clip-art benchmark (clip art + titles + espeak-ng speech; image-sound and
@@ -6,8 +6,10 @@ image-text pairs from disjoint items), on CPU in minutes. A clip-art
 classifier is trained first as the teacher unless `--teacher` names one.
 
     python recipes/train_see_hear_read.py
-    python recipes/train_see_hear_read.py --loss transfer --output runs/shr_transfer
-    python recipes/train_see_hear_read.py --teacher runs/cmplaces/source/backbone.keras
+    python recipes/train_see_hear_read.py --loss transfer \
+        --output runs/see_hear_read_transfer
+    python recipes/train_see_hear_read.py \
+        --teacher runs/cmplaces/source/backbone.keras
 
 Run layout (`--output`): `teacher/backbone.keras` (when trained here),
 `backbone.keras` (the three-tower student), `task.weights.h5`,
@@ -162,7 +164,8 @@ def evaluate(backbone, bench):
     train_fc7 = cm_zoo.models.extract_features(
         backbone, train_inputs, layers=["fc7"]
     )["fc7"]
-    transfer = cm_zoo.evaluation.classifier_transfer.classifier_transfer_accuracy(
+    evaluation = cm_zoo.evaluation
+    transfer = evaluation.classifier_transfer.classifier_transfer_accuracy(
         {m: (train_fc7[m], train_labels[m]) for m in names},
         {m: (features["fc7"][m], test["label"]) for m in names},
     )
@@ -191,9 +194,10 @@ def main(argv=None):
 
     keras.utils.set_random_seed(args.seed)
     transfer_weight, ranking_weight = LOSS_WEIGHTS[args.loss]
+    logits = teacher.output
+    logits = logits["logits"] if isinstance(logits, dict) else logits
     backbone = build_see_hear_read_backbone(
-        config, num_classes=int(teacher.output["logits"].shape[-1])
-        if isinstance(teacher.output, dict) else int(teacher.output.shape[-1])
+        config, num_classes=int(logits.shape[-1])
     )
     task = SeeHearReadModel(
         backbone, teacher, transfer_weight=transfer_weight,

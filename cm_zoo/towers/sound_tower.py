@@ -1,4 +1,4 @@
-"""Raw waveform to the shared pool5 space: 1-D convolutions over a spectrogram."""
+"""Raw waveform to the shared pool5 space: 1-D convs over a spectrogram."""
 
 import keras
 

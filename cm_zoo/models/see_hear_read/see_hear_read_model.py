@@ -1,4 +1,4 @@
-"""See, Hear, and Read: aligning sound and text to images by transfer and ranking."""
+"""See, Hear, and Read: sound and text aligned to images, two losses."""
 
 import keras
 
@@ -164,7 +164,9 @@ class SeeHearReadModel(keras.Model):
                         f"Found: {list(pair)}"
                     )
             images = pair[self.image_modality]
-            teacher_logits = _teacher_output(self.teacher(images, training=False))
+            teacher_logits = _teacher_output(
+                self.teacher(images, training=False)
+            )
             outputs[pair_set] = {
                 "teacher_probs": keras.ops.softmax(
                     keras.ops.cast(teacher_logits, "float32"), axis=-1

@@ -60,7 +60,8 @@ def test_empty_waveform_is_silence():
 @pytest.mark.parametrize("shape", [(2, 100, 2), (100,), (2, 1, 1, 100)])
 def test_wrong_rank_or_stereo_raises(shape):
     layer = Spectrogram(num_frames=4, frame_length=16, frame_step=8)
-    with pytest.raises(ValueError, match=r"sound input.*\(batch_size, samples\)"):
+    match = r"sound input.*\(batch_size, samples\)"
+    with pytest.raises(ValueError, match=match):
         layer(np.zeros(shape, "float32"))
 
 
