@@ -77,18 +77,20 @@ def kmeans_plus_plus(points, num_centers, rng):
     Each new center is the best of `2 + log(num_centers)` candidates drawn
     with probability proportional to the squared distance to the chosen
     centers (the greedy variant scikit-learn uses). Points should be roughly
-    centered (the squared distances are expanded).
+    centered (the squared distances are expanded in float32).
     """
-    points = points.astype("float64")
+    points = points.astype("float32")
     num_points = points.shape[0]
     square_norms = np.square(points).sum(axis=1)
     num_trials = 2 + int(np.log(num_centers))
     chosen = [int(rng.integers(num_points))]
     closest = _square_distances(points, square_norms, points[chosen])[:, 0]
     for _ in range(1, num_centers):
-        total = closest.sum()
+        total = closest.sum(dtype="float64")
         if total > 0.0:
-            candidates = rng.choice(num_points, num_trials, p=closest / total)
+            candidates = rng.choice(
+                num_points, num_trials, p=closest.astype("float64") / total
+            )
         else:  # All points coincide with a center.
             candidates = rng.integers(num_points, size=num_trials)
         candidate_closest = np.minimum(
@@ -109,8 +111,8 @@ def lloyd(points, centers, num_iterations):
     Returns:
         `(centers [K, D], assignment [N])`.
     """
-    points = points.astype("float64")
-    centers = centers.astype("float64")
+    points = points.astype("float32")
+    centers = centers.astype("float32")
     square_norms = np.square(points).sum(axis=1)
     assignment = None
     for _ in range(num_iterations):
@@ -125,5 +127,5 @@ def lloyd(points, centers, num_iterations):
         for k in range(centers.shape[0]):
             members = points[assignment == k]
             if members.shape[0]:
-                centers[k] = members.mean(axis=0)
-    return centers, assignment
+                centers[k] = members.mean(axis=0, dtype="float64")
+    return centers.astype("float64"), assignment

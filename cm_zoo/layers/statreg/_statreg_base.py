@@ -29,9 +29,6 @@ class StatRegBase(keras.layers.Layer):
                 "`weight` must be a non-negative float. "
                 f"Received: weight={weight!r}"
             )
-        # The layer hands its input through untouched, whatever its dtype; the
-        # prior math casts to float32 itself.
-        kwargs.setdefault("autocast", False)
         super().__init__(**kwargs)
         self.weight = float(weight)
 

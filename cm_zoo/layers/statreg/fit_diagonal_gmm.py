@@ -17,7 +17,7 @@ _INITS = ("kmeans++", "random")
 _SAMPLE_SIZE_PER_COMPONENT = 20
 _MIN_SAMPLE_SIZE = 1000
 # Lloyd iterations on the sample after k-means++ seeding (at most).
-_LLOYD_ITERATIONS = 100
+_LLOYD_ITERATIONS = 20
 
 
 def fit_diagonal_gmm(

@@ -12,18 +12,17 @@ from cm_zoo.layers.statreg import gaussian_prior
 class GaussianStatReg(_statreg_base.StatRegBase):
     """Method B-Single: penalizes activations unlikely under a fixed Gaussian.
 
-    Returns its input unchanged (same tensor and dtype). When called with
-    `training=True` it adds `weight * mean_over_batch(-log N(x; mu, Sigma))`
-    to the layer's losses; at inference (`training` false or `None`) it adds
-    nothing. This is the paper's eq. 3 plus the constant it omits
-    (`D/2 log(2 pi) + 1/2 log det Sigma`), so the value is a true negative
-    log-density; gradients are the same. The prior lives in non-trainable
-    float32 weights saved with the model: `mean` and `precision_cholesky`,
-    the upper-triangular `W = inverse(cholesky(Sigma))^T` with
-    `W W^T = Sigma^-1`, so the Mahalanobis term is one matmul
-    `||(x - mu) W||^2`. The density is computed in float32 even under a
-    `mixed_float16` policy. Until `set_prior` is called the prior is the
-    standard normal.
+    Returns its input unchanged (in the compute dtype, as Keras autocasts float
+    inputs). When called with `training=True` it adds `weight *
+    mean_over_batch(-log N(x; mu, Sigma))` to the layer's losses; at inference
+    (`training` false or `None`) it adds nothing. This is the paper's eq. 3 plus
+    the constant it omits (`D/2 log(2 pi) + 1/2 log det Sigma`), so the value is
+    a true negative log-density; gradients are the same. The prior lives in
+    non-trainable float32 weights saved with the model: `mean` and
+    `precision_cholesky`, the upper-triangular `W = inverse(cholesky(Sigma))^T`
+    with `W W^T = Sigma^-1`, so the Mahalanobis term is one matmul `||(x - mu)
+    W||^2`. The density is computed in float32 even under a `mixed_float16`
+    policy. Until `set_prior` is called the prior is the standard normal.
 
     Under `tf.distribute`, Keras 3 divides each replica's added loss by the
     number of replicas before the gradients are summed across replicas, so
@@ -36,7 +35,7 @@ class GaussianStatReg(_statreg_base.StatRegBase):
         **kwargs: Base layer arguments (`name`, `dtype`, ...).
 
     Call arguments:
-        inputs: Hidden activations, any float dtype.
+        inputs: Hidden activations.
         training: bool. Adds the loss only when true.
 
     Input shape:

@@ -13,16 +13,17 @@ from cm_zoo.layers.statreg import diagonal_gmm_prior
 class GMMStatReg(_statreg_base.StatRegBase):
     """Method B-GMM: penalizes activations unlikely under a fixed diagonal GMM.
 
-    Returns its input unchanged (same tensor and dtype). When called with
-    `training=True` it adds `weight * mean_over_batch(-log p(x))` to the
-    layer's losses (paper eq. 4); at inference (`training` false or `None`)
-    it adds nothing. `p` is a mixture of diagonal Gaussians fitted on
-    source-modality activations (`fit_diagonal_gmm`); `-log p(x)` is the
-    true negative log-density, constant `D/2 log(2 pi)` included. The prior
-    (`logits`, `means`, `variances`) lives in non-trainable float32 weights
-    that are saved with the model; the density is computed in float32 even
-    under a `mixed_float16` policy, and the loss is float32. Until
-    `set_prior` is called the prior is `K` standard normals at the origin.
+    Returns its input unchanged (in the compute dtype, as Keras autocasts float
+    inputs). When called with `training=True` it adds `weight *
+    mean_over_batch(-log p(x))` to the layer's losses (paper eq. 4); at
+    inference (`training` false or `None`) it adds nothing. `p` is a mixture of
+    diagonal Gaussians fitted on source-modality activations
+    (`fit_diagonal_gmm`); `-log p(x)` is the true negative log-density, constant
+    `D/2 log(2 pi)` included. The prior (`logits`, `means`, `variances`) lives
+    in non-trainable float32 weights that are saved with the model; the density
+    is computed in float32 even under a `mixed_float16` policy, and the loss is
+    float32. Until `set_prior` is called the prior is `K` standard normals at
+    the origin.
 
     The density is `prior_distribution()` (a `tfd.MixtureSameFamily`), but is
     computed without its `[batch, K, dim]` broadcast: the quadratic forms are
@@ -42,7 +43,7 @@ class GMMStatReg(_statreg_base.StatRegBase):
         **kwargs: Base layer arguments (`name`, `dtype`, ...).
 
     Call arguments:
-        inputs: Hidden activations, any float dtype.
+        inputs: Hidden activations.
         training: bool. Adds the loss only when true.
 
     Input shape:

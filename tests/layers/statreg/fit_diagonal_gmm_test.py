@@ -1,12 +1,12 @@
 import numpy as np
 import pytest
-import statreg_reference
 import tensorflow as tf
 from sklearn.mixture import GaussianMixture
 
 from cm_zoo.layers.statreg import fit_diagonal_gmm
 from cm_zoo.layers.statreg.fit_diagonal_gmm import _EMState
 from cm_zoo.layers.statreg.fit_diagonal_gmm import _m_step
+from tests.layers.statreg import statreg_reference
 
 
 def _blobs(num_examples=3000, dim=16, num_components=5, seed=0):

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
-import statreg_reference
 import tensorflow as tf
 
 from cm_zoo.layers.statreg import fit_gaussian
+from tests.layers.statreg import statreg_reference
 
 
 def _correlated(num_examples, dim, offset=0.0, seed=0):

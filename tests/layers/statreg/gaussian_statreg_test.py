@@ -1,12 +1,13 @@
 import keras
 import numpy as np
 import pytest
-import statreg_reference
 import tensorflow as tf
 from tensorflow_probability import distributions as tfd
 
 from cm_zoo.layers.statreg import GaussianPrior
 from cm_zoo.layers.statreg import GaussianStatReg
+from tests import test_case
+from tests.layers.statreg import statreg_reference
 
 
 def _random_prior(rng, dim, offset=0.0):
@@ -157,3 +158,14 @@ def test_rejects_bad_arguments_and_priors():
         )
     with pytest.raises(ValueError, match=r"fc6_statreg.*\(batch_size, dim\)"):
         GaussianStatReg(name="fc6_statreg")(np.zeros((4,), "float32"))
+
+
+def test_shared_layer_checks():
+    output = test_case.run_layer_test(
+        GaussianStatReg,
+        {"weight": 0.5},
+        np.ones((4, 8), "float32"),
+        (4, 8),
+        expected_num_trainable_weights=0,
+    )
+    np.testing.assert_array_equal(output, np.ones((4, 8)))
