@@ -1,4 +1,5 @@
-"""Per-modality SavedModel export (Reusable SavedModel) and its reload checks."""
+"""Per-modality SavedModel export (Reusable SavedModels) and reload checks."""
+
 from cm_zoo.export import contract
 from cm_zoo.export.encoder_module import EncoderModule
 from cm_zoo.export.export_encoders import export_encoders

@@ -65,9 +65,11 @@ def check_tower(modality, tower):
     expected_dtype, expected_shape, layout = _layout(modality)
     dtype, shape = tower.input_spec_summary()
     dtype = tf.as_dtype(dtype).name
-    compatible = dtype == expected_dtype and len(shape) == len(
-        expected_shape
-    ) and all(e is None or e == f for e, f in zip(expected_shape, shape))
+    compatible = (
+        dtype == expected_dtype
+        and len(shape) == len(expected_shape)
+        and all(e is None or e == f for e, f in zip(expected_shape, shape))
+    )
     if not compatible:
         raise ValueError(
             f"Modality {modality!r}: tower {tower.name!r} takes {dtype} "

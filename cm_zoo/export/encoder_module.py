@@ -71,7 +71,8 @@ class EncoderModule(tf.Module):
         self.variables = list(model.variables)
         self.trainable_variables = list(model.trainable_variables)
         regularized = [
-            v for v in model.trainable_variables
+            v
+            for v in model.trainable_variables
             if getattr(v, "regularizer", None) is not None
         ]
         self.regularization_losses = [
@@ -81,9 +82,7 @@ class EncoderModule(tf.Module):
         spec = contract.input_spec(modality)
         for training in (False, True):
             self.__call__.get_concrete_function(spec, training=training)
-        self.serve = tf.function(
-            self._serve_default, input_signature=[spec]
-        )
+        self.serve = tf.function(self._serve_default, input_signature=[spec])
 
     @tf.function
     def __call__(self, x, training=False):

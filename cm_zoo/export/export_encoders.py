@@ -1,4 +1,4 @@
-"""Exports every modality encoder of a trained backbone, plus manifest and card."""
+"""Exports each modality encoder of a backbone, a manifest and a model card."""
 
 import importlib.metadata
 import pathlib
@@ -65,9 +65,11 @@ def export_encoders(
             target without `overwrite`.
     """
     model_name = str(model_name)
-    if not model_name or not all(
-        c.isalnum() or c in "_-." for c in model_name
-    ) or model_name.startswith("."):
+    if (
+        not model_name
+        or not all(c.isalnum() or c in "_-." for c in model_name)
+        or model_name.startswith(".")
+    ):
         raise ValueError(
             "`model_name` must be a non-empty directory name of letters, "
             f"digits, '_', '-' and '.'. Received: model_name={model_name!r}"

@@ -15,9 +15,9 @@ class HubEncoderLayer(keras.layers.Layer):
     layer's trainable weights (the same `tf.Variable`s, wrapped, not
     copied), the other variables (batch-norm statistics) non-trainable
     weights, so `fit` fine-tunes the encoder and `training=True` runs its
-    training-mode graph (only while `trainable`). The SavedModel's `regularization_losses` are
-    added as layer losses. TensorFlow backend only, like
-    `keras.layers.TFSMLayer`.
+    training-mode graph (only while `trainable`, as in `hub.KerasLayer`).
+    The SavedModel's `regularization_losses` are added as layer losses.
+    TensorFlow backend only, like `keras.layers.TFSMLayer`.
 
     Args:
         filepath: str. `<export_dir>/<model_name>/<modality>`.
@@ -82,9 +82,7 @@ class HubEncoderLayer(keras.layers.Layer):
         self.output_key = output_key
         self.verify = bool(verify)
         self._encoder = load_encoder(self.filepath, verify=self.verify)
-        trainable_ids = {
-            id(v) for v in self._encoder.trainable_variables
-        }
+        trainable_ids = {id(v) for v in self._encoder.trainable_variables}
         self.encoder_weights = [
             keras.Variable(
                 initializer=v,

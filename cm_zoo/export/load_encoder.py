@@ -83,7 +83,8 @@ def load_encoder(path, *, verify=True):
             "load with verify=True to find the altered file."
         ) from error
     missing = [
-        name for name in _REUSABLE_ATTRIBUTES + ("__call__",)
+        name
+        for name in _REUSABLE_ATTRIBUTES + ("__call__",)
         if not hasattr(saved_model, name)
     ]
     if missing or "serving_default" not in saved_model.signatures:

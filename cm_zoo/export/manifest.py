@@ -58,7 +58,9 @@ def read_manifest(model_dir):
     try:
         manifest = json.loads(path.read_text())
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"Unreadable manifest {str(path)!r}: {error}") from None
+        raise ValueError(
+            f"Unreadable manifest {str(path)!r}: {error}"
+        ) from None
     if not isinstance(manifest, dict) or not isinstance(
         manifest.get("files"), dict
     ):

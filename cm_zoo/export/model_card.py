@@ -110,23 +110,33 @@ def _json_block(value):
 
 
 def _usage(manifest):
+    """Five lines: embed a query, rank a few items of another modality."""
     names = manifest["modalities"]
+    images = [m for m in names if modalities.is_image(m)]
     query = modalities.SKETCH if modalities.SKETCH in names else names[0]
-    target = (
-        modalities.DESCRIPTION if modalities.DESCRIPTION in names
-        else names[-1]
+    target = next(
+        m for m in (modalities.DESCRIPTION, *names[::-1]) if m in names
     )
-    name = manifest["model_name"]
-    examples = {
-        "description": '["a quiet library with tall shelves"]',
-        "sound": "np.zeros((1, 16000), np.float32)",
+    inputs = {
+        modalities.DESCRIPTION: (
+            '["a quiet library with tall shelves", "waves on a sandy '
+            'beach", "a dense green forest"]'
+        ),
+        modalities.SOUND: "np.zeros((3, 16000), np.float32)",
     }
-    default = "np.zeros((1, 128, 128, 3), np.uint8)"
+    image = 'tf.io.decode_image(tf.io.read_file("query.png"), 3)[None]'
+    items = inputs.get(target, "np.zeros((3, 64, 64, 3), np.uint8)")
+    if query in images:
+        query_input = image
+    else:
+        query_input = "items[:1]" if query == target else inputs[query]
+    root = f"saved_models/{manifest['model_name']}"
     return [
         "import numpy as np, tensorflow as tf, tensorflow_hub as hub",
-        f'encode = lambda m, x: tf.math.l2_normalize(hub.load(f"saved_models/'
-        f'{name}/{{m}}")(x)["embedding"], -1)',
-        f"query = encode({query!r}, {examples.get(query, default)})",
-        f"items = encode({target!r}, {examples.get(target, default)})",
-        "print(tf.math.top_k(tf.linalg.matvec(items, query[0]), k=1))",
+        f'embed = lambda m, x: tf.math.l2_normalize(hub.load(f"{root}/{{m}}")'
+        '(x)["embedding"], -1)',
+        f"items = {items}",
+        f"scores = tf.linalg.matvec(embed({target!r}, items), "
+        f"embed({query!r}, {query_input})[0])",
+        "print(np.argsort(-scores.numpy()))  # items, nearest first",
     ]

@@ -1,10 +1,10 @@
 """A tiny three-modality backbone, exported once per session."""
 
 import pytest
-from tests.export.export_fixtures import CLASS_NAMES
-from tests.export.export_fixtures import build_tiny_backbone
 
 from cm_zoo.export import export_encoders
+from tests.export.export_fixtures import CLASS_NAMES
+from tests.export.export_fixtures import build_tiny_backbone
 
 
 @pytest.fixture(scope="session")

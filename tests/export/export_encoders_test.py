@@ -1,4 +1,4 @@
-"""Exported encoders: equivalence, Reusable interface, manifest, card, checker."""
+"""Exported encoders: equivalence, Reusable API, manifest, card, checker."""
 
 import hashlib
 import json
@@ -9,10 +9,10 @@ import sys
 import numpy as np
 import pytest
 import tensorflow as tf
-from tests.export.export_fixtures import CLASS_NAMES
-from tests.export.export_fixtures import sample_inputs
 
 from cm_zoo.export import export_encoders
+from tests.export.export_fixtures import CLASS_NAMES
+from tests.export.export_fixtures import sample_inputs
 
 MODALITIES = ("sketch", "description", "sound")
 CHECKER = pathlib.Path("/work/shared/tools/check_export_contract.py")
@@ -139,17 +139,27 @@ def test_existing_target_needs_overwrite(backbone, exported):
 def test_class_names_must_match_logits(backbone, tmp_path):
     with pytest.raises(ValueError, match="has 2 names but .*num_classes=3"):
         export_encoders(
-            backbone, tmp_path, model_name="m", method="m",
+            backbone,
+            tmp_path,
+            model_name="m",
+            method="m",
             class_names=["a", "b"],
         )
     with pytest.raises(ValueError, match="model_name='../up'"):
         export_encoders(
-            backbone, tmp_path, model_name="../up", method="m",
+            backbone,
+            tmp_path,
+            model_name="../up",
+            method="m",
             class_names=CLASS_NAMES,
         )
     with pytest.raises(ValueError, match="`embedding_layer` must be one of"):
         export_encoders(
-            backbone, tmp_path, model_name="m", method="m",
-            class_names=CLASS_NAMES, embedding_layer="conv5",
+            backbone,
+            tmp_path,
+            model_name="m",
+            method="m",
+            class_names=CLASS_NAMES,
+            embedding_layer="conv5",
         )
     assert list(tmp_path.iterdir()) == []

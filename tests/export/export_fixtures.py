@@ -62,4 +62,3 @@ def sample_inputs(modality, batch_size, seed=0):
     if modality == "description":
         return np.array((TEXTS * batch_size)[:batch_size])
     return rng.uniform(-1.0, 1.0, (batch_size, 900)).astype("float32")
-

@@ -4,9 +4,9 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from tests.export.export_fixtures import sample_inputs
 
 from cm_zoo.export import HubEncoderLayer
+from tests.export.export_fixtures import sample_inputs
 
 
 def _classifier_data():

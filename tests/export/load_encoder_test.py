@@ -1,4 +1,4 @@
-"""Loading exports: hash verification, damaged files, input errors, no cm_zoo."""
+"""Loading exports: hashes, damaged files, input errors, no cm_zoo needed."""
 
 import json
 import os
@@ -11,7 +11,6 @@ import textwrap
 
 import numpy as np
 import pytest
-from tests.export.export_fixtures import sample_inputs
 
 from cm_zoo.export import load_encoder
 
@@ -40,7 +39,9 @@ def test_tampered_variables_file_is_refused(model_copy):
     payload = bytearray(data.read_bytes())
     payload[-1] ^= 0xFF
     data.write_bytes(bytes(payload))
-    with pytest.raises(ValueError, match="variables.data-00000-of-00001.*sha256"):
+    with pytest.raises(
+        ValueError, match="variables.data-00000-of-00001.*sha256"
+    ):
         load_encoder(model_copy / "sketch")
     load_encoder(model_copy / "sound")  # the other encoders stay usable
 
@@ -50,20 +51,26 @@ def test_truncated_saved_model_pb_gives_clear_error(model_copy):
     proto.write_bytes(proto.read_bytes()[: proto.stat().st_size // 2])
     with pytest.raises(ValueError, match="saved_model.pb' does not match"):
         load_encoder(model_copy / "sketch")
-    with pytest.raises(ValueError, match="Cannot load the SavedModel in .*sketch"):
+    with pytest.raises(
+        ValueError, match="Cannot load the SavedModel in .*sketch"
+    ):
         load_encoder(model_copy / "sketch", verify=False)
 
 
 def test_truncated_variables_without_verify_gives_clear_error(model_copy):
     data = model_copy / "sound" / "variables" / "variables.data-00000-of-00001"
     data.write_bytes(data.read_bytes()[:100])
-    with pytest.raises(ValueError, match="Cannot load the SavedModel in .*sound"):
+    with pytest.raises(
+        ValueError, match="Cannot load the SavedModel in .*sound"
+    ):
         load_encoder(model_copy / "sound", verify=False)
 
 
 def test_missing_and_unlisted_files_are_refused(model_copy):
     (model_copy / "sound" / "variables" / "variables.index").unlink()
-    with pytest.raises(ValueError, match="variables.index' is listed .* missing"):
+    with pytest.raises(
+        ValueError, match="variables.index' is listed .* missing"
+    ):
         load_encoder(model_copy / "sound")
     (model_copy / "sketch" / "assets" / "extra.txt").write_text("hi")
     with pytest.raises(ValueError, match="extra.txt' is not listed"):
@@ -76,21 +83,49 @@ def test_missing_and_unlisted_files_are_refused(model_copy):
 @pytest.mark.parametrize(
     "modality, bad, error, message",
     [
-        ("sketch", np.zeros((2, 9, 9, 3), "int64"), TypeError,
-         r"'sketch' encoder .* expects uint8 \[batch, height, width, 3\]\. "
-         r"Received: int64 of shape \(2, 9, 9, 3\)"),
-        ("sketch", np.zeros((9, 9, 3), "uint8"), ValueError,
-         r"'sketch' .* \(rank 4\)\. Received: uint8 of shape \(9, 9, 3\)"),
-        ("sketch", np.zeros((1, 9, 9, 4), "uint8"), ValueError,
-         r"expects uint8 \[batch, height, width, 3\]"),
-        ("description", np.zeros((2, 4), "float32"), TypeError,
-         r"'description' .* expects string \[batch\]\. Received: float32"),
-        ("description", np.array([["a", "b"]]), ValueError,
-         r"'description' .* \(rank 1\)\. Received: string of shape \(1, 2\)"),
-        ("sound", np.zeros((2, 100), "float64"), TypeError,
-         r"'sound' .* expects float32 \[batch, samples\]\. Received: float64"),
-        ("sound", np.zeros((100,), "float32"), ValueError,
-         r"'sound' .* \(rank 2\)\. Received: float32 of shape \(100,\)"),
+        (
+            "sketch",
+            np.zeros((2, 9, 9, 3), "int64"),
+            TypeError,
+            r"'sketch' encoder .* expects uint8 \[batch, height, width, 3\]\. "
+            r"Received: int64 of shape \(2, 9, 9, 3\)",
+        ),
+        (
+            "sketch",
+            np.zeros((9, 9, 3), "uint8"),
+            ValueError,
+            r"'sketch' .* \(rank 4\)\. Received: uint8 of shape \(9, 9, 3\)",
+        ),
+        (
+            "sketch",
+            np.zeros((1, 9, 9, 4), "uint8"),
+            ValueError,
+            r"expects uint8 \[batch, height, width, 3\]",
+        ),
+        (
+            "description",
+            np.zeros((2, 4), "float32"),
+            TypeError,
+            r"'description' .* expects string \[batch\]\. Received: float32",
+        ),
+        (
+            "description",
+            np.array([["a", "b"]]),
+            ValueError,
+            r"'description' .* \(rank 1\)\. Received: string of shape \(1, 2\)",
+        ),
+        (
+            "sound",
+            np.zeros((2, 100), "float64"),
+            TypeError,
+            r"'sound' .* float32 \[batch, samples\]\. Received: float64",
+        ),
+        (
+            "sound",
+            np.zeros((100,), "float32"),
+            ValueError,
+            r"'sound' .* \(rank 2\)\. Received: float32 of shape \(100,\)",
+        ),
     ],
 )
 def test_wrong_dtype_or_rank_names_modality(
@@ -152,8 +187,13 @@ def test_hub_load_in_clean_process_without_cm_zoo(exported, tmp_path):
     }
     result = subprocess.run(
         [
-            sys.executable, "-I", "-S", "-c", _CLEAN_SCRIPT,
-            str(model_dir), json.dumps(site.getsitepackages()),
+            sys.executable,
+            "-I",
+            "-S",
+            "-c",
+            _CLEAN_SCRIPT,
+            str(model_dir),
+            json.dumps(site.getsitepackages()),
         ],
         cwd=tmp_path,
         env=env,
@@ -164,4 +204,3 @@ def test_hub_load_in_clean_process_without_cm_zoo(exported, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     for modality in ("sketch", "description", "sound"):
         assert f"embedded {modality}" in result.stdout
-

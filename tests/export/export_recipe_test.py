@@ -1,0 +1,53 @@
+"""`recipes/export.py` on a tiny run directory written in tmp_path."""
+
+import json
+import pathlib
+import runpy
+
+import pytest
+
+from tests.export.export_fixtures import CLASS_NAMES
+from tests.export.export_fixtures import build_tiny_backbone
+
+RECIPE = pathlib.Path(__file__).parents[2] / "recipes" / "export.py"
+
+
+def _write_run(run_dir, **config):
+    run_dir.mkdir()
+    build_tiny_backbone().save(run_dir / "backbone.keras")
+    (run_dir / "run_config.json").write_text(json.dumps(config))
+    (run_dir / "metrics.json").write_text(
+        json.dumps(
+            {
+                "median_rank": {"sketch->description": 2.0},
+                "history": {"loss": [3.0, 2.0]},
+            }
+        )
+    )
+
+
+def test_recipe_exports_run_with_manifest_from_run_files(tmp_path):
+    _write_run(
+        tmp_path / "run",
+        model_name="tiny_run",
+        method="CMPlaces Method C",
+        class_names=CLASS_NAMES,
+        data_manifest_sha256="cd" * 32,
+        preset="cmplaces_alexnet_tiny",
+    )
+    main = runpy.run_path(str(RECIPE))["main"]
+    model_dir = main([str(tmp_path / "run"), "--output", str(tmp_path / "out")])
+
+    manifest = json.loads((model_dir / "manifest.json").read_text())
+    assert model_dir == tmp_path / "out" / "tiny_run"
+    assert manifest["method"] == "CMPlaces Method C"
+    assert manifest["training_data"]["data_manifest_sha256"] == "cd" * 32
+    assert manifest["metrics"] == {"median_rank": {"sketch->description": 2.0}}
+    assert sorted(manifest["files"]) == ["description", "sketch", "sound"]
+
+
+def test_recipe_needs_a_method(tmp_path):
+    _write_run(tmp_path / "run", model_name="m", class_names=CLASS_NAMES)
+    main = runpy.run_path(str(RECIPE))["main"]
+    with pytest.raises(SystemExit, match="lacks `model_name` or `method`"):
+        main([str(tmp_path / "run"), "--output", str(tmp_path / "out")])
