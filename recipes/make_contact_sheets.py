@@ -28,9 +28,11 @@ DEFAULT_OUT = os.path.join(os.path.dirname(__file__), "..", "docs", "data")
 
 def spectrogram(audio, frame=400, hop=160):
     """Log-magnitude STFT (25 ms Hann frames, 10 ms hop at 16 kHz)."""
-    audio = audio[:max(frame, np.flatnonzero(np.abs(audio) > 0)[-1] + 1)]
+    audio = audio[: max(frame, np.flatnonzero(np.abs(audio) > 0)[-1] + 1)]
     starts = np.arange(0, len(audio) - frame + 1, hop)
-    frames = np.stack([audio[s:s + frame] for s in starts]) * np.hanning(frame)
+    frames = np.stack([audio[s : s + frame] for s in starts]) * np.hanning(
+        frame
+    )
     power = np.abs(np.fft.rfft(frames, axis=1)).T
     return np.log(power + 1e-3)
 
@@ -39,12 +41,20 @@ def draw_item(axis, modality, value, caption):
     axis.set_xticks([])
     axis.set_yticks([])
     if modality == "description":
-        axis.text(0.03, 0.97, textwrap.fill(value[:150], 22), fontsize=5,
-                  va="top", ha="left", transform=axis.transAxes,
-                  clip_on=True)
+        axis.text(
+            0.03,
+            0.97,
+            textwrap.fill(value[:150], 22),
+            fontsize=5,
+            va="top",
+            ha="left",
+            transform=axis.transAxes,
+            clip_on=True,
+        )
     elif modality == "sound":
-        axis.imshow(spectrogram(value), origin="lower", aspect="auto",
-                    cmap="magma")
+        axis.imshow(
+            spectrogram(value), origin="lower", aspect="auto", cmap="magma"
+        )
     else:
         axis.imshow(value)
     axis.set_title(caption, fontsize=7)
@@ -54,12 +64,16 @@ def modality_sheet(bench, modality, path, seed):
     x, y = bench.arrays(modality, "train")
     rng = np.random.default_rng(seed)
     picks = rng.choice(len(x), size=COLUMNS * ROWS, replace=False)
-    figure, axes = plt.subplots(ROWS, COLUMNS, figsize=(COLUMNS * 1.2,
-                                                        ROWS * 1.35))
+    figure, axes = plt.subplots(
+        ROWS, COLUMNS, figsize=(COLUMNS * 1.2, ROWS * 1.35)
+    )
     for axis, index in zip(axes.ravel(), picks):
         draw_item(axis, modality, x[index], bench.class_names[y[index]])
-    figure.suptitle(f"clip-art benchmark: {modality} (train, random "
-                    f"{COLUMNS * ROWS} of {len(x)})", fontsize=9)
+    figure.suptitle(
+        f"clip-art benchmark: {modality} (train, random "
+        f"{COLUMNS * ROWS} of {len(x)})",
+        fontsize=9,
+    )
     figure.tight_layout()
     figure.savefig(path, dpi=80, metadata={"Software": None})
     plt.close(figure)
@@ -83,8 +97,11 @@ def paired_sheet(bench, path, seed, rows=5):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", default=DEFAULT_OUT)
-    parser.add_argument("--path", default=None,
-                        help="benchmark build; defaults to the embedded one")
+    parser.add_argument(
+        "--path",
+        default=None,
+        help="benchmark build; defaults to the embedded one",
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     bench = cm_zoo.data.clipart_benchmark.load(args.path)

@@ -1,4 +1,5 @@
 """Data: the embedded clip-art benchmark, list-file readers, pipelines."""
+
 from cm_zoo.data import clipart_benchmark
 from cm_zoo.data import descriptions
 from cm_zoo.data import list_files

@@ -85,8 +85,10 @@ class ClipartBenchmark:
         self.modalities = tuple(self.manifest["modalities"])
         self.holdout_categories = list(self.manifest["holdout_categories"])
         self.image_size = int(self.manifest["image_size"])
-        data = {name: _read_checked(path, name, digest)
-                for name, digest in self.manifest["files"].items()}
+        data = {
+            name: _read_checked(path, name, digest)
+            for name, digest in self.manifest["files"].items()
+        }
         items = self.manifest["items"]
         self._labels = np.array([i["label"] for i in items], np.int64)
         self._role = np.array([i["role"] for i in items])
@@ -104,8 +106,10 @@ class ClipartBenchmark:
         with np.load(io.BytesIO(data["sound.npz"])) as archive:
             self._rows[modalities.SOUND] = archive["item"]
             self._values[modalities.SOUND] = _decode_sound(
-                archive["mulaw"], archive["offsets"],
-                int(self.manifest["sound_storage"]["rate"]))
+                archive["mulaw"],
+                archive["offsets"],
+                int(self.manifest["sound_storage"]["rate"]),
+            )
         rows, texts = zip(*json.loads(data["description.json"]))
         self._rows[modalities.DESCRIPTION] = np.array(rows, np.int32)
         self._values[modalities.DESCRIPTION] = np.array(texts, dtype=object)
@@ -153,8 +157,11 @@ class ClipartBenchmark:
         paired = self._role == "paired"
         if split != "train":
             ids = np.flatnonzero(paired & (self._split == split))
-            keys = (modalities.CLIPART, modalities.DESCRIPTION,
-                    modalities.SOUND)
+            keys = (
+                modalities.CLIPART,
+                modalities.DESCRIPTION,
+                modalities.SOUND,
+            )
             return self._bundle(ids, keys)
         sets = {
             "image_sound": (modalities.CLIPART, modalities.SOUND),
@@ -162,7 +169,8 @@ class ClipartBenchmark:
         }
         return {
             name: self._bundle(
-                np.flatnonzero(paired & (self._pairing == name)), keys)
+                np.flatnonzero(paired & (self._pairing == name)), keys
+            )
             for name, keys in sets.items()
         }
 
@@ -210,8 +218,8 @@ def _decode_sound(mulaw, offsets, rate):
 
     Upsampling is linear interpolation (the stored band ends at rate / 2).
     """
-    mu = 255.
-    y = mulaw.astype(np.float32) / mu * 2. - 1.
+    mu = 255.0
+    y = mulaw.astype(np.float32) / mu * 2.0 - 1.0
     audio = np.sign(y) * np.expm1(np.abs(y) * np.log1p(mu)) / mu
     factor = SOUND_RATE / rate
     clips = []
@@ -221,5 +229,5 @@ def _decode_sound(mulaw, offsets, rate):
         clips.append(np.interp(times, np.arange(clip.size), clip))
     out = np.zeros((len(clips), max(c.size for c in clips)), np.float32)
     for row, clip in zip(out, clips):
-        row[:clip.size] = clip
+        row[: clip.size] = clip
     return out

@@ -107,8 +107,10 @@ def load_sentence_vectors(path, num_rows=None, dim=None):
             f"Sentence-vector file {path!r}: expected a 2-D array "
             f"[num_descriptions, dim], found shape {vectors.shape}."
         )
-    for name, expected, found in (("rows", num_rows, vectors.shape[0]),
-                                  ("dim", dim, vectors.shape[1])):
+    for name, expected, found in (
+        ("rows", num_rows, vectors.shape[0]),
+        ("dim", dim, vectors.shape[1]),
+    ):
         if expected is not None and expected != found:
             raise ValueError(
                 f"Sentence-vector file {path!r}: expected {name}={expected}, "
@@ -152,8 +154,11 @@ def load_word_vectors(path, max_words=None):
     with open(path, encoding="utf-8") as f:
         for number, line in enumerate(f, start=1):
             parts = line.rstrip().split(" ")
-            if number == 1 and len(parts) == 2 and all(
-                    p.isdigit() for p in parts):
+            if (
+                number == 1
+                and len(parts) == 2
+                and all(p.isdigit() for p in parts)
+            ):
                 dim = int(parts[1])
                 continue
             if len(parts) < 2:

@@ -45,8 +45,9 @@ def read_list_file(list_path, root=None, class_names=None):
     Example:
     >>> import tempfile, os
     >>> d = tempfile.mkdtemp()
-    >>> _ = open(os.path.join(d, "list.txt"), "w").write("a/1.jpg 0\\nb.jpg 2\\n")
-    >>> paths, labels = cm_zoo.data.read_list_file(os.path.join(d, "list.txt"))
+    >>> list_path = os.path.join(d, "list.txt")
+    >>> _ = open(list_path, "w").write("a/1.jpg 0\\nb.jpg 2\\n")
+    >>> paths, labels = cm_zoo.data.read_list_file(list_path)
     >>> [os.path.relpath(p, d) for p in paths], labels.tolist()
     (['a/1.jpg', 'b.jpg'], [0, 2])
     """
@@ -108,6 +109,7 @@ def make_list_dataset(
     image_size=None,
     on_corrupt="raise",
     deterministic=True,
+    cache=False,
 ):
     """Builds a finite `tf.data.Dataset` of `(x, label)` from a list file.
 
@@ -129,6 +131,8 @@ def make_list_dataset(
             `"skip"` drops that record, warns and counts it in the report.
         deterministic: bool. Keep the list order under parallel decoding.
             Defaults to `True`.
+        cache: bool. Keep decoded records in memory after the first pass,
+            so later epochs read no files. Defaults to `False`.
 
     Returns:
         `(dataset, report)`: the dataset and a `ListFileReport`.
@@ -180,11 +184,14 @@ def make_list_dataset(
 
     dataset = tf.data.Dataset.from_tensor_slices((paths, labels))
     dataset = dataset.map(
-        tf_load, num_parallel_calls=tf.data.AUTOTUNE,
+        tf_load,
+        num_parallel_calls=tf.data.AUTOTUNE,
         deterministic=deterministic,
     )
     dataset = dataset.filter(lambda x, label, ok: ok)
     dataset = dataset.map(lambda x, label, ok: (x, label))
+    if cache:
+        dataset = dataset.cache()
     return dataset, report
 
 
@@ -231,7 +238,7 @@ def read_wav_file(path, rate=16000):
         pcm = pcm.reshape(-1, w.getnchannels()).mean(axis=1)
     if pcm.size == 0:
         raise ValueError(f"sound file {path!r} has no samples.")
-    return (pcm / 32768.).astype(np.float32)
+    return (pcm / 32768.0).astype(np.float32)
 
 
 def _decoder(modality, image_size):
@@ -251,5 +258,6 @@ def _decoder(modality, image_size):
 def _empty(dtype, shape):
     if dtype == tf.string:
         return np.bytes_(b"")
-    return np.zeros([0 if d is None else d for d in shape],
-                    dtype.as_numpy_dtype)
+    return np.zeros(
+        [0 if d is None else d for d in shape], dtype.as_numpy_dtype
+    )

@@ -71,8 +71,9 @@ def make_multimodal_dataset(
         x, y = arrays_by_modality[modality]
         x, y = _as_tensors(modality, x, y)
         modality_seed = None if seed is None else seed + offset
-        indices = _index_stream(y.numpy(), shuffle, modality_seed,
-                                balance_classes)
+        indices = _index_stream(
+            y.numpy(), shuffle, modality_seed, balance_classes
+        )
         streams[modality] = indices.map(
             lambda i, x=x, y=y: (tf.gather(x, i), tf.gather(y, i)),
             num_parallel_calls=tf.data.AUTOTUNE,
@@ -109,16 +110,20 @@ def make_eval_dataset(x, batch_size):
     """
     _check_batch_size(batch_size)
     x = _to_tensor(x)
-    return tf.data.Dataset.from_tensor_slices(x).batch(batch_size).prefetch(
-        tf.data.AUTOTUNE)
+    return (
+        tf.data.Dataset.from_tensor_slices(x)
+        .batch(batch_size)
+        .prefetch(tf.data.AUTOTUNE)
+    )
 
 
 def _index_stream(labels, shuffle, seed, balance_classes):
     if not balance_classes:
         indices = tf.data.Dataset.range(len(labels))
         if shuffle:
-            indices = indices.shuffle(len(labels), seed=seed,
-                                      reshuffle_each_iteration=True)
+            indices = indices.shuffle(
+                len(labels), seed=seed, reshuffle_each_iteration=True
+            )
         return indices.repeat()
     classes = np.unique(labels)
     per_class = []
@@ -127,8 +132,10 @@ def _index_stream(labels, shuffle, seed, balance_classes):
         stream = tf.data.Dataset.from_tensor_slices(members)
         if shuffle:
             stream = stream.shuffle(
-                len(members), seed=None if seed is None else seed * 1009 + n,
-                reshuffle_each_iteration=True)
+                len(members),
+                seed=None if seed is None else seed * 1009 + n,
+                reshuffle_each_iteration=True,
+            )
         per_class.append(stream.repeat())
     if not shuffle:
         return tf.data.Dataset.choose_from_datasets(
@@ -136,7 +143,8 @@ def _index_stream(labels, shuffle, seed, balance_classes):
             tf.data.Dataset.range(len(classes)).repeat(),
         )
     return tf.data.Dataset.sample_from_datasets(
-        per_class, weights=[1. / len(classes)] * len(classes), seed=seed)
+        per_class, weights=[1.0 / len(classes)] * len(classes), seed=seed
+    )
 
 
 def _as_tensors(modality, x, y):

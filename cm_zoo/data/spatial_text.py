@@ -64,7 +64,7 @@ def parse_annotation(path):
         size = (float(rows), float(cols))
     else:
         corner = np.max(np.concatenate([p for _, p in objects]), axis=0)
-        size = (float(corner[1]) + 1., float(corner[0]) + 1.)
+        size = (float(corner[1]) + 1.0, float(corner[0]) + 1.0)
     return objects, size
 
 
@@ -96,12 +96,13 @@ def render_spatial_text(objects, original_size, image_size):
     for name, points in objects:
         scaled = points * scale
         low, high = scaled.min(axis=0), scaled.max(axis=0)
-        boxes.append((float(np.prod(high - low)), name, (low + high) / 2.))
+        boxes.append((float(np.prod(high - low)), name, (low + high) / 2.0))
     for area, name, (x, y) in sorted(boxes, key=lambda b: -b[0]):
-        size = int(np.clip(np.sqrt(area) / 4., 6., image_size / 6.))
+        size = int(np.clip(np.sqrt(area) / 4.0, 6.0, image_size / 6.0))
         font = ImageFont.truetype(_FONT, size)
-        draw.text((float(x), float(y)), name, fill="black", font=font,
-                  anchor="mm")
+        draw.text(
+            (float(x), float(y)), name, fill="black", font=font, anchor="mm"
+        )
     return np.asarray(canvas, np.uint8)
 
 

@@ -39,7 +39,7 @@ def test_images_every_class_in_train(bench, modality):
     # Real drawings: white background with ink, not constant images.
     assert (x[:, 0, 0] > 240).mean() > 0.5
     spread = x.reshape(len(x), -1).std(axis=1)
-    assert (spread > 1.).all() and spread.mean() > 40.
+    assert (spread > 1.0).all() and spread.mean() > 40.0
     assert len({_sha(image) for image in x}) == len(x)
 
 
@@ -47,7 +47,7 @@ def test_sound_is_16khz_float_in_range(bench):
     x, y = bench.arrays("sound", "test")
     assert x.dtype == np.float32 and x.ndim == 2 and len(x) == len(y)
     assert x.shape[1] == 32000
-    assert -1. <= x.min() and x.max() <= 1.
+    assert -1.0 <= x.min() and x.max() <= 1.0
     assert (np.abs(x).max(axis=1) > 0.05).all()
 
 
@@ -64,7 +64,12 @@ def test_weak_modalities_come_from_different_files(bench):
     sources = [item["source"] for item in items]
     assert len(set(sources)) == len(sources)
     assert {item["role"] for item in items} == {
-        "clipart", "sketch", "description", "sound", "paired"}
+        "clipart",
+        "sketch",
+        "description",
+        "sound",
+        "paired",
+    }
     for item in items:
         assert item["licence"].startswith("public domain")
 
@@ -85,11 +90,12 @@ def test_paired_train_sets_are_disjoint(bench):
 def test_paired_triplets_are_the_same_item(bench, split):
     triplets = bench.paired(split)
     assert set(triplets) == {"clipart", "description", "sound", "label"}
-    by_image = {item["sha256"].get("clipart"): item
-                for item in bench.manifest["items"]}
-    for image, text, label in zip(triplets["clipart"],
-                                  triplets["description"],
-                                  triplets["label"]):
+    by_image = {
+        item["sha256"].get("clipart"): item for item in bench.manifest["items"]
+    }
+    for image, text, label in zip(
+        triplets["clipart"], triplets["description"], triplets["label"]
+    ):
         item = by_image[_sha(image)]
         assert item["sha256"]["description"] == _sha(text)
         assert item["label"] == label and item["split"] == split

@@ -7,14 +7,17 @@ from cm_zoo import data
 def test_tokenize_lowercases_and_splits_punctuation():
     tokens = data.tokenize(["The BED, by a window.", "sea"])
     assert [[t.decode() for t in row] for row in tokens.to_list()] == [
-        ["the", "bed", ",", "by", "a", "window", "."], ["sea"]]
+        ["the", "bed", ",", "by", "a", "window", "."],
+        ["sea"],
+    ]
 
 
 def test_empty_description_raises_or_is_skipped():
     with pytest.raises(ValueError, match="description 1 is empty"):
         data.check_descriptions(["a barn", ""])
-    texts, kept = data.check_descriptions(["a barn", "", "sea"],
-                                          on_empty="skip")
+    texts, kept = data.check_descriptions(
+        ["a barn", "", "sea"], on_empty="skip"
+    )
     assert texts.tolist() == ["a barn", "sea"] and kept.tolist() == [0, 2]
     with pytest.raises(ValueError, match="on_empty"):
         data.check_descriptions(["a"], on_empty="drop")

@@ -39,8 +39,7 @@ def _collect(dataset):
 
 def test_decodes_jpeg_and_png_in_list_order(image_dir):
     list_path = _write_list(image_dir, ["img/red.jpg 1", "img/blue.png 0"])
-    dataset, report = data.make_list_dataset(
-        list_path, "natural", image_size=8)
+    dataset, report = data.make_list_dataset(list_path, "natural", image_size=8)
     (red, red_label), (blue, blue_label) = _collect(dataset)
     assert red.shape == (8, 8, 3) and red.dtype == np.uint8
     assert red[..., 0].mean() > 200 and red[..., 2].mean() < 50
@@ -50,32 +49,47 @@ def test_decodes_jpeg_and_png_in_list_order(image_dir):
 
 @pytest.mark.parametrize(
     "bad, reason",
-    [("img/corrupt.jpg", "not a decodable"),
-     ("img/corrupt.png", "not a decodable"),
-     ("img/empty.jpg", "empty"),
-     ("img/missing.jpg", "No such file")],
+    [
+        ("img/corrupt.jpg", "not a decodable"),
+        ("img/corrupt.png", "not a decodable"),
+        ("img/empty.jpg", "empty"),
+        ("img/missing.jpg", "No such file"),
+    ],
 )
 def test_bad_file_raises_naming_it(image_dir, bad, reason):
     list_path = _write_list(image_dir, ["img/red.jpg 0", f"{bad} 1"])
     dataset, _ = data.make_list_dataset(list_path, "clipart", image_size=8)
-    with pytest.raises(tf.errors.InvalidArgumentError,
-                       match=f"(?s){os.path.basename(bad)}.*{reason}"):
+    with pytest.raises(
+        tf.errors.InvalidArgumentError,
+        match=f"(?s){os.path.basename(bad)}.*{reason}",
+    ):
         _collect(dataset)
 
 
 def test_skip_drops_only_bad_records_and_counts_them(image_dir):
-    lines = ["img/red.jpg 0", "img/corrupt.jpg 1", "img/empty.jpg 2",
-             "img/missing.png 3", "img/blue.png 4", "img/corrupt.png 5"]
+    lines = [
+        "img/red.jpg 0",
+        "img/corrupt.jpg 1",
+        "img/empty.jpg 2",
+        "img/missing.png 3",
+        "img/blue.png 4",
+        "img/corrupt.png 5",
+    ]
     list_path = _write_list(image_dir, lines)
     dataset, report = data.make_list_dataset(
-        list_path, "sketch", image_size=8, on_corrupt="skip")
+        list_path, "sketch", image_size=8, on_corrupt="skip"
+    )
     with pytest.warns(UserWarning, match="Skipping"):
         batches = list(dataset.batch(4))
     labels = np.concatenate([y.numpy() for _, y in batches]).tolist()
     assert labels == [0, 4]
     assert report.num_skipped == 4
     assert sorted(os.path.basename(p) for p, _ in report.skipped) == [
-        "corrupt.jpg", "corrupt.png", "empty.jpg", "missing.png"]
+        "corrupt.jpg",
+        "corrupt.png",
+        "empty.jpg",
+        "missing.png",
+    ]
 
 
 def test_unknown_label_names_the_line(tmp_path):
@@ -93,8 +107,9 @@ def test_malformed_line_and_bad_arguments_raise(tmp_path):
         data.read_list_file(list_path)
     list_path = _write_list(tmp_path, ["a.jpg 0"])
     with pytest.raises(ValueError, match="on_corrupt"):
-        data.make_list_dataset(list_path, "natural", image_size=8,
-                               on_corrupt="ignore")
+        data.make_list_dataset(
+            list_path, "natural", image_size=8, on_corrupt="ignore"
+        )
     with pytest.raises(ValueError, match="image_size"):
         data.make_list_dataset(list_path, "natural")
     with pytest.raises(ValueError, match="Unknown modality"):
@@ -106,11 +121,11 @@ def test_description_list_reads_text_and_rejects_empty(tmp_path):
     (tmp_path / "b.txt").write_text("  \n")
     list_path = _write_list(tmp_path, ["a.txt 0", "b.txt 1"])
     dataset, _ = data.make_list_dataset(list_path, "description")
-    with pytest.raises(tf.errors.InvalidArgumentError,
-                       match="b.txt.*is empty"):
+    with pytest.raises(tf.errors.InvalidArgumentError, match="b.txt.*is empty"):
         _collect(dataset)
     dataset, report = data.make_list_dataset(
-        list_path, "description", on_corrupt="skip")
+        list_path, "description", on_corrupt="skip"
+    )
     with pytest.warns(UserWarning):
         rows = _collect(dataset)
     assert rows == [(b"A quiet bedroom.", 0)] and report.num_skipped == 1
@@ -124,11 +139,13 @@ def test_sound_list_reads_wav_and_checks_rate(tmp_path):
             w.setframerate(rate)
             w.writeframes(np.array([0, 16384, -16384], "<i2").tobytes())
     dataset, _ = data.make_list_dataset(
-        _write_list(tmp_path, ["ok.wav 0"]), "sound")
-    (x, _), = _collect(dataset)
-    np.testing.assert_allclose(x, [0., 0.5, -0.5])
+        _write_list(tmp_path, ["ok.wav 0"]), "sound"
+    )
+    ((x, _),) = _collect(dataset)
+    np.testing.assert_allclose(x, [0.0, 0.5, -0.5])
     dataset, _ = data.make_list_dataset(
-        _write_list(tmp_path, ["slow.wav 0"]), "sound")
+        _write_list(tmp_path, ["slow.wav 0"]), "sound"
+    )
     with pytest.raises(tf.errors.InvalidArgumentError, match="16000 Hz"):
         _collect(dataset)
 
@@ -138,8 +155,22 @@ def test_spatial_text_list_renders_xml(tmp_path):
         "<annotation><imagesize><nrows>100</nrows><ncols>100</ncols>"
         "</imagesize><object><name>bed</name><polygon>"
         "<pt><x>10</x><y>10</y></pt><pt><x>90</x><y>10</y></pt>"
-        "<pt><x>90</x><y>90</y></pt></polygon></object></annotation>")
+        "<pt><x>90</x><y>90</y></pt></polygon></object></annotation>"
+    )
     dataset, _ = data.make_list_dataset(
-        _write_list(tmp_path, ["room.xml 3"]), "spatial_text", image_size=32)
-    (x, y), = _collect(dataset)
+        _write_list(tmp_path, ["room.xml 3"]), "spatial_text", image_size=32
+    )
+    ((x, y),) = _collect(dataset)
     assert x.shape == (32, 32, 3) and y == 3 and (x < 128).any()
+
+
+def test_cache_reads_each_file_once(image_dir):
+    list_path = _write_list(image_dir, ["img/red.jpg 0", "img/blue.png 1"])
+    dataset, _ = data.make_list_dataset(
+        list_path, "natural", image_size=8, cache=True
+    )
+    first = _collect(dataset)
+    os.remove(image_dir / "img" / "red.jpg")
+    second = _collect(dataset)
+    assert [y for _, y in second] == [0, 1]
+    np.testing.assert_array_equal(first[0][0], second[0][0])

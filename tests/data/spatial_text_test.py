@@ -25,7 +25,7 @@ def test_parse_keeps_named_undeleted_objects(tmp_path):
     path.write_text(ANNOTATION)
     objects, size = data.parse_annotation(str(path))
     assert [name for name, _ in objects] == ["stove", "window"]
-    assert size == (200., 400.)
+    assert size == (200.0, 400.0)
     assert objects[0][1].shape == (4, 2)
 
 

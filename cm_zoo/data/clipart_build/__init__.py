@@ -1,0 +1,9 @@
+"""Build-time code for the embedded clip-art benchmark (not imported by
+`cm_zoo.data`): needs the Debian packages openclipart-svg, wordnet-base,
+librsvg2-bin and espeak-ng, plus scipy. Run it through
+`recipes/build_clipart_benchmark.py`.
+"""
+
+from cm_zoo.data.clipart_build.builder import build
+
+__all__ = ["build"]
