@@ -146,7 +146,7 @@ def evaluate(backbone, bench):
         median_ranks[layer] = {
             f"{q}->{t}": result
             for (q, t), result in
-            cm_zoo.evaluation.median_rank.cross_modal_median_rank(
+            cm_zoo.evaluation.cross_modal_median_rank(
                 features[layer], pairs=DIRECTIONS
             ).items()
         }
@@ -164,8 +164,7 @@ def evaluate(backbone, bench):
     train_fc7 = cm_zoo.models.extract_features(
         backbone, train_inputs, layers=["fc7"]
     )["fc7"]
-    evaluation = cm_zoo.evaluation
-    transfer = evaluation.classifier_transfer.classifier_transfer_accuracy(
+    transfer = cm_zoo.evaluation.classifier_transfer_accuracy(
         {m: (train_fc7[m], train_labels[m]) for m in names},
         {m: (features["fc7"][m], test["label"]) for m in names},
     )
@@ -178,7 +177,7 @@ def evaluate(backbone, bench):
 
 def write_json(path, value):
     path.parent.mkdir(parents=True, exist_ok=True)
-    safe = cm_zoo.evaluation.report.to_json_safe(value)
+    safe = cm_zoo.evaluation.to_json_safe(value)
     path.write_text(json.dumps(safe, indent=2, sort_keys=True) + "\n")
 
 
