@@ -1,6 +1,7 @@
 """Data: the embedded clip-art benchmark, list-file readers, pipelines."""
 
 from cm_zoo.data import clipart_benchmark
+from cm_zoo.data import clipart_build
 from cm_zoo.data import descriptions
 from cm_zoo.data import list_files
 from cm_zoo.data import pipelines
@@ -23,6 +24,7 @@ __all__ = [
     "ListFileReport",
     "check_descriptions",
     "clipart_benchmark",
+    "clipart_build",
     "decode_image_file",
     "descriptions",
     "list_files",

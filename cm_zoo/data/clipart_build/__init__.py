@@ -1,6 +1,7 @@
-"""Build-time code for the embedded clip-art benchmark (not imported by
-`cm_zoo.data`): needs the Debian packages openclipart-svg, wordnet-base,
-librsvg2-bin and espeak-ng, plus scipy. Run it through
+"""Build-time code for the embedded clip-art benchmark.
+
+Running `build` needs the Debian packages openclipart-svg, wordnet-base,
+librsvg2-bin and espeak-ng, plus scipy; it is driven by
 `recipes/build_clipart_benchmark.py`.
 """
 

@@ -6,19 +6,22 @@ import wave
 
 import numpy as np
 
-try:
-    from scipy import signal
-except ImportError as error:
-    raise ImportError(
-        "Building the clip-art benchmark needs scipy: `pip install scipy`."
-    ) from error
-
 SOUND_RATE = 8000
 SOUND_SECONDS = 2.0
 
 
 def speak(text):
-    """espeak-ng -> float [-1, 1] at SOUND_RATE, trimmed, <= SOUND_SECONDS."""
+    """espeak-ng -> float [-1, 1] at SOUND_RATE, trimmed, <= SOUND_SECONDS.
+
+    Raises:
+        ImportError: without scipy (a build-time-only dependency).
+    """
+    try:
+        from scipy import signal
+    except ImportError as error:
+        raise ImportError(
+            "Building the clip-art benchmark needs scipy: `pip install scipy`."
+        ) from error
     result = subprocess.run(
         ["espeak-ng", "-v", "en-us", "-s", "170", "--stdout", text],
         capture_output=True,
