@@ -4,10 +4,13 @@ Subpackages follow the architecture: `towers` (one encoder per modality),
 `layers` (shared blocks, StatReg), `models` (the cross-modal backbone and
 the papers' methods), `curricula`, `losses`, `data`, `evaluation`, `export`.
 """
+
 from cm_zoo import curricula
 from cm_zoo import data
 from cm_zoo import evaluation
+from cm_zoo import export
 from cm_zoo import layers
+from cm_zoo import losses
 from cm_zoo import modalities
 from cm_zoo import models
 from cm_zoo import presets
@@ -17,7 +20,9 @@ __all__ = [
     "curricula",
     "data",
     "evaluation",
+    "export",
     "layers",
+    "losses",
     "modalities",
     "models",
     "presets",

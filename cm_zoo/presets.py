@@ -93,8 +93,8 @@ PRESETS = {
     },
     "see_hear_read_alexnet_tiny": {
         "description": (
-            "See, Hear, and Read at CPU size: 64x64 image tower, 1.6 s "
-            "spectrograms (100 frames x 129 bins), 16x64 text tower, shared "
+            "See, Hear, and Read at CPU size: 64x64 image tower, 2 s "
+            "spectrograms (125 frames x 129 bins), 16x64 text tower, shared "
             "fc 256-256."
         ),
         "metadata": {"paper": "Aytar et al., See, Hear, and Read"},

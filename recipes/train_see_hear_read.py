@@ -31,43 +31,67 @@ import tensorflow as tf
 
 import cm_zoo
 from cm_zoo import modalities
-from cm_zoo.models.see_hear_read import PAIR_SETS
-from cm_zoo.models.see_hear_read import SeeHearReadModel
-from cm_zoo.models.see_hear_read import build_see_hear_read_backbone
+
+shr = cm_zoo.models.see_hear_read
 
 IMAGE = modalities.CLIPART
 SOUND = modalities.SOUND
 TEXT = modalities.DESCRIPTION
 LAYERS = ("pool5", "fc6", "fc7")
-DIRECTIONS = [(IMAGE, SOUND), (SOUND, IMAGE), (IMAGE, TEXT), (TEXT, IMAGE),
-              (SOUND, TEXT), (TEXT, SOUND)]
-LOSS_WEIGHTS = {"transfer": (1.0, 0.0), "ranking": (0.0, 1.0),
-                "both": (1.0, 1.0)}
+DIRECTIONS = [
+    (IMAGE, SOUND),
+    (SOUND, IMAGE),
+    (IMAGE, TEXT),
+    (TEXT, IMAGE),
+    (SOUND, TEXT),
+    (TEXT, SOUND),
+]
+LOSS_WEIGHTS = {
+    "transfer": (1.0, 0.0),
+    "ranking": (0.0, 1.0),
+    "both": (1.0, 1.0),
+}
 
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--preset", default="see_hear_read_alexnet_tiny",
-                        choices=[n for n in cm_zoo.presets.names()
-                                 if n.startswith("see_hear_read")])
-    parser.add_argument("--data", default=None,
-                        help="benchmark directory (default: embedded)")
+    parser.add_argument(
+        "--preset",
+        default="see_hear_read_alexnet_tiny",
+        choices=[
+            n for n in cm_zoo.presets.names() if n.startswith("see_hear_read")
+        ],
+    )
+    parser.add_argument(
+        "--data", default=None, help="benchmark directory (default: embedded)"
+    )
     parser.add_argument("--output", default="runs/see_hear_read")
-    parser.add_argument("--teacher", default=None,
-                        help="saved teacher .keras: a CrossModalBackbone "
-                        "with a clipart tower, or a model from images to "
-                        "logits (default: train one)")
+    parser.add_argument(
+        "--teacher",
+        default=None,
+        help="saved teacher .keras: a CrossModalBackbone "
+        "with a clipart tower, or a model from images to "
+        "logits (default: train one)",
+    )
     parser.add_argument("--teacher-epochs", type=int, default=8)
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--steps-per-epoch", type=int, default=30)
-    parser.add_argument("--batch-size", type=int, default=32,
-                        help="pairs per pair set per step")
-    parser.add_argument("--loss", default="both", choices=list(LOSS_WEIGHTS),
-                        help="paper Table 1 rows: model transfer, ranking, "
-                        "or both")
+    parser.add_argument(
+        "--batch-size", type=int, default=32, help="pairs per pair set per step"
+    )
+    parser.add_argument(
+        "--loss",
+        default="both",
+        choices=list(LOSS_WEIGHTS),
+        help="paper Table 1 rows: model transfer, ranking, or both",
+    )
     parser.add_argument("--margin", type=float, default=0.1)
-    parser.add_argument("--learning-rate", type=float, default=None,
-                        help="Adam; default 1e-4 (paper preset), 1e-3 (tiny)")
+    parser.add_argument(
+        "--learning-rate",
+        type=float,
+        default=None,
+        help="Adam; default 1e-4 (paper preset), 1e-3 (tiny)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--verbose", type=int, default=1)
     return parser.parse_args(argv)
@@ -105,13 +129,17 @@ def load_or_train_teacher(args, bench, config, root):
         task = cm_zoo.models.CrossModalClassifier(teacher, name="teacher")
         task.compile(optimizer=keras.optimizers.Adam(learning_rate(args)))
         dataset = cm_zoo.data.make_multimodal_dataset(
-            {IMAGE: bench.arrays(IMAGE, "train")}, args.batch_size,
+            {IMAGE: bench.arrays(IMAGE, "train")},
+            args.batch_size,
             seed=args.seed,
         )
-        task.fit(dataset, epochs=args.teacher_epochs,
-                 steps_per_epoch=args.steps_per_epoch,
-                 callbacks=standard_callbacks(path.parent),
-                 verbose=args.verbose)
+        task.fit(
+            dataset,
+            epochs=args.teacher_epochs,
+            steps_per_epoch=args.steps_per_epoch,
+            callbacks=standard_callbacks(path.parent),
+            verbose=args.verbose,
+        )
         teacher.save(path)
     if isinstance(teacher, cm_zoo.models.CrossModalBackbone):
         teacher = teacher.encoder(IMAGE)
@@ -122,9 +150,11 @@ def paired_dataset(pairs, batch_size, seed):
     """Infinite `{pair_set: {modality: batch}}` batches, shuffled per set."""
     sets = {}
     for name, bundle in pairs.items():
-        features = {key: (value.astype(str) if value.dtype == object
-                          else value)
-                    for key, value in bundle.items() if key != "label"}
+        features = {
+            key: (value.astype(str) if value.dtype == object else value)
+            for key, value in bundle.items()
+            if key != "label"
+        }
         sets[name] = (
             tf.data.Dataset.from_tensor_slices(features)
             .shuffle(len(bundle["label"]), seed=seed)
@@ -145,19 +175,18 @@ def evaluate(backbone, bench):
     for layer in LAYERS:
         median_ranks[layer] = {
             f"{q}->{t}": result
-            for (q, t), result in
-            cm_zoo.evaluation.cross_modal_median_rank(
+            for (q, t), result in cm_zoo.evaluation.cross_modal_median_rank(
                 features[layer], pairs=DIRECTIONS
             ).items()
         }
     train = bench.paired("train")
     train_inputs = {
-        IMAGE: np.concatenate([train[s][IMAGE] for s in PAIR_SETS]),
+        IMAGE: np.concatenate([train[s][IMAGE] for s in shr.PAIR_SETS]),
         SOUND: train["image_sound"][SOUND],
         TEXT: train["image_text"][TEXT],
     }
     train_labels = {
-        IMAGE: np.concatenate([train[s]["label"] for s in PAIR_SETS]),
+        IMAGE: np.concatenate([train[s]["label"] for s in shr.PAIR_SETS]),
         SOUND: train["image_sound"]["label"],
         TEXT: train["image_text"]["label"],
     }
@@ -195,12 +224,15 @@ def main(argv=None):
     transfer_weight, ranking_weight = LOSS_WEIGHTS[args.loss]
     logits = teacher.output
     logits = logits["logits"] if isinstance(logits, dict) else logits
-    backbone = build_see_hear_read_backbone(
+    backbone = shr.build_see_hear_read_backbone(
         config, num_classes=int(logits.shape[-1])
     )
-    task = SeeHearReadModel(
-        backbone, teacher, transfer_weight=transfer_weight,
-        ranking_weight=ranking_weight, margin=args.margin,
+    task = shr.SeeHearReadModel(
+        backbone,
+        teacher,
+        transfer_weight=transfer_weight,
+        ranking_weight=ranking_weight,
+        margin=args.margin,
         name="see_hear_read",
     )
     task.compile(optimizer=keras.optimizers.Adam(learning_rate(args)))
@@ -216,19 +248,27 @@ def main(argv=None):
     backbone.save(root / "backbone.keras")
 
     metrics = evaluate(backbone, bench)
-    metrics.update(teacher_seconds=teacher_seconds,
-                   train_seconds=train_seconds, history=history.history)
+    metrics.update(
+        teacher_seconds=teacher_seconds,
+        train_seconds=train_seconds,
+        history=history.history,
+    )
     write_json(root / "metrics.json", metrics)
-    write_json(root / "run_config.json", {
-        "model_name": f"see_hear_read_{args.loss}",
-        "preset": args.preset,
-        "class_names": bench.class_names,
-        "data_manifest_sha256": bench.manifest_sha256,
-        "args": vars(args),
-    })
+    write_json(
+        root / "run_config.json",
+        {
+            "model_name": f"see_hear_read_{args.loss}",
+            "preset": args.preset,
+            "class_names": bench.class_names,
+            "data_manifest_sha256": bench.manifest_sha256,
+            "args": vars(args),
+        },
+    )
     for direction, result in metrics["median_rank"]["fc7"].items():
-        print(f"median rank {direction} (fc7): {result['median_rank']:.1f} "
-              f"(chance {result['chance']:.1f})")
+        print(
+            f"median rank {direction} (fc7): {result['median_rank']:.1f} "
+            f"(chance {result['chance']:.1f})"
+        )
     return metrics
 
 

@@ -74,8 +74,9 @@ def _check_train_step(layer, input_data):
     model.compile(optimizer="sgd", loss="mse")
     before = [w.numpy().copy() for w in layer.trainable_weights]
     target = np.ones((len(input_data), 1), "float32")
-    model.fit(input_data, target, epochs=1, batch_size=len(input_data),
-              verbose=0)
+    model.fit(
+        input_data, target, epochs=1, batch_size=len(input_data), verbose=0
+    )
     after = [w.numpy() for w in layer.trainable_weights]
     assert any(not np.array_equal(a, b) for a, b in zip(before, after))
 

@@ -1,4 +1,5 @@
 """Curricula: Keras callbacks deciding what trains when."""
+
 from cm_zoo.curricula.modality_tuning import SHARED_LAYER_NAMES
 from cm_zoo.curricula.modality_tuning import ModalityTuning
 from cm_zoo.curricula.modality_tuning import find_layers

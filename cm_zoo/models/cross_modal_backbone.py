@@ -85,9 +85,7 @@ class CrossModalBackbone(keras.Model):
 
         # === Functional model ===
         inputs = {
-            m: keras.Input(
-                shape=t.input.shape[1:], dtype=t.input.dtype, name=m
-            )
+            m: keras.Input(shape=t.input.shape[1:], dtype=t.input.dtype, name=m)
             for m, t in self.towers.items()
         }
         outputs = {}

@@ -1,4 +1,5 @@
 """Modality towers: raw input of one modality to the shared pool5 space."""
+
 from cm_zoo.towers import registry
 from cm_zoo.towers.description_tower import DescriptionTower
 from cm_zoo.towers.image_tower import ImageTower

@@ -101,7 +101,9 @@ class DescriptionTower(Tower):
             x = HashedWordEmbedding(
                 num_buckets,
                 embedding_dim,
-                embeddings_initializer=keras.initializers.RandomNormal(stddev=1.0),
+                embeddings_initializer=keras.initializers.RandomNormal(
+                    stddev=1.0
+                ),
                 dtype=dtype,
                 name="words",
             )(text)

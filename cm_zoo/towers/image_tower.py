@@ -68,7 +68,9 @@ class ImageTower(Tower):
         # === Layers ===
         kernel_sizes = [conv1_kernel_size, conv2_kernel_size, 3, 3, 3]
         pooled_after = {0, 1, 4}
-        stages = [ImagePreprocessing(image_size, dtype=dtype, name="preprocess")]
+        stages = [
+            ImagePreprocessing(image_size, dtype=dtype, name="preprocess")
+        ]
         for index, (filters, size) in enumerate(
             zip(conv_filters, kernel_sizes)
         ):
@@ -102,7 +104,9 @@ class ImageTower(Tower):
         stages.append(keras.layers.Flatten(dtype=dtype, name="pool5_flat"))
 
         # === Functional model ===
-        pixels = keras.Input(shape=(None, None, 3), dtype="uint8", name="pixels")
+        pixels = keras.Input(
+            shape=(None, None, 3), dtype="uint8", name="pixels"
+        )
         x = pixels
         for stage in stages:
             x = stage(x)

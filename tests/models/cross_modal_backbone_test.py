@@ -1,5 +1,5 @@
-import io
 import contextlib
+import io
 
 import keras
 import numpy as np
@@ -16,8 +16,11 @@ from tests import test_case
 
 def image_tower(name):
     return ImageTower(
-        image_size=32, conv_filters=[4, 4, 4, 4, 4], conv1_kernel_size=3,
-        conv1_strides=1, name=name,
+        image_size=32,
+        conv_filters=[4, 4, 4, 4, 4],
+        conv1_kernel_size=3,
+        conv1_strides=1,
+        name=name,
     )
 
 
@@ -27,7 +30,10 @@ def small_backbone(share_upper=True, shared_tower=False):
         "clipart": clipart,
         "sketch": clipart if shared_tower else image_tower("sketch_tower"),
         "description": DescriptionTower(
-            output_dim=16, hidden_dim=8, num_buckets=64, embedding_dim=6,
+            output_dim=16,
+            hidden_dim=8,
+            num_buckets=64,
+            embedding_dim=6,
             name="description_tower",
         ),
     }
@@ -59,7 +65,8 @@ def test_upper_layers_are_one_set_of_objects():
 
 def test_shared_weight_count_does_not_grow_with_modalities():
     two = CrossModalBackbone(
-        {"clipart": image_tower("a"), "sketch": image_tower("b")}, 3,
+        {"clipart": image_tower("a"), "sketch": image_tower("b")},
+        3,
         hidden_dim=8,
     )
     three = CrossModalBackbone(
@@ -78,8 +85,12 @@ def test_step_on_one_modality_moves_weights_every_modality_sees():
     x = batch()
     before = backbone.encode("description", x["description"])["logits"]
     fc6_before = backbone.upper_layers_for("description")[0].get_weights()
-    task.fit({"sketch": x["sketch"]}, {"sketch": np.array([0, 1, 2, 0])},
-             epochs=1, verbose=0)
+    task.fit(
+        {"sketch": x["sketch"]},
+        {"sketch": np.array([0, 1, 2, 0])},
+        epochs=1,
+        verbose=0,
+    )
     fc6_after = backbone.upper_layers_for("description")[0].get_weights()
     assert not np.array_equal(fc6_before[0], fc6_after[0])
     after = backbone.encode("description", x["description"])["logits"]
@@ -135,9 +146,12 @@ def test_wrong_modality_and_shapes_name_the_problem():
         backbone.encode("sketch", np.zeros((2, 32, 32), "uint8"))
     with pytest.raises(ValueError, match="same pool5 width"):
         CrossModalBackbone(
-            {"clipart": image_tower("a"),
-             "description": DescriptionTower(output_dim=5, hidden_dim=4,
-                                             num_buckets=8, embedding_dim=3)},
+            {
+                "clipart": image_tower("a"),
+                "description": DescriptionTower(
+                    output_dim=5, hidden_dim=4, num_buckets=8, embedding_dim=3
+                ),
+            },
             3,
         )
 
@@ -146,7 +160,8 @@ def test_paper_preset_parameter_count_matches_alexnet():
     config = presets.get("cmplaces_alexnet_paper")["config"]
     backbone = CrossModalBackbone(
         {"natural": registry.build_tower("natural", config)},
-        num_classes=205, hidden_dim=4096,
+        num_classes=205,
+        hidden_dim=4096,
     )
     fc6 = 9216 * 4096 + 4096
     fc7 = 4096 * 4096 + 4096

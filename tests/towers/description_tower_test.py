@@ -30,7 +30,10 @@ def test_round_trip_keeps_hashed_table(tmp_path):
 
 def test_paper_init_uses_gaussian_with_given_std():
     tower = DescriptionTower(
-        output_dim=400, hidden_dim=400, num_buckets=8, embedding_dim=400,
+        output_dim=400,
+        hidden_dim=400,
+        num_buckets=8,
+        embedding_dim=400,
         kernel_init_stddev=0.1,
     )
     kernel = tower.get_layer("mlp1").kernel.numpy()

@@ -8,7 +8,9 @@ from cm_zoo.towers import registry
 from tests import test_case
 
 SMALL = dict(
-    image_size=32, conv_filters=[4, 6, 8, 8, 5], conv1_kernel_size=3,
+    image_size=32,
+    conv_filters=[4, 6, 8, 8, 5],
+    conv1_kernel_size=3,
     conv1_strides=1,
 )
 
@@ -19,8 +21,10 @@ def test_paper_preset_pool5_is_alexnet_9216():
     assert tower.output_dim == 6 * 6 * 256 == registry.pool5_dim(config)
     # AlexNet conv1..conv5 without grouping: 3.75M parameters.
     conv_params = (
-        (11 * 11 * 3 * 96 + 96) + (5 * 5 * 96 * 256 + 256)
-        + (3 * 3 * 256 * 384 + 384) + (3 * 3 * 384 * 384 + 384)
+        (11 * 11 * 3 * 96 + 96)
+        + (5 * 5 * 96 * 256 + 256)
+        + (3 * 3 * 256 * 384 + 384)
+        + (3 * 3 * 384 * 384 + 384)
         + (3 * 3 * 384 * 256 + 256)
     )
     assert tower.count_params() == conv_params

@@ -9,8 +9,14 @@ from cm_zoo.towers.sound_tower import SoundTower
 
 
 def _tower(**overrides):
-    kwargs = dict(output_dim=6, num_frames=27, frame_length=32,
-                  frame_step=16, conv_filters=[4, 5, 3], pool_size=3)
+    kwargs = dict(
+        output_dim=6,
+        num_frames=27,
+        frame_length=32,
+        frame_step=16,
+        conv_filters=[4, 5, 3],
+        pool_size=3,
+    )
     kwargs.update(overrides)
     return SoundTower(**kwargs)
 
@@ -18,18 +24,23 @@ def _tower(**overrides):
 def test_paper_layout_gives_a_4x256_map_before_pool5():
     tower = SoundTower(output_dim=9216, num_frames=500)
     assert tower.get_layer("spectrogram").compute_output_shape(
-        (None, None)) == (None, 500, 257)
+        (None, None)
+    ) == (None, 500, 257)
     assert tuple(tower.get_layer("flatten").input.shape) == (None, 4, 256)
-    assert [tower.get_layer(f"conv{i}").kernel.shape[0] for i in (1, 2, 3)
-            ] == [11, 5, 3]
+    assert [tower.get_layer(f"conv{i}").kernel.shape[0] for i in (1, 2, 3)] == [
+        11,
+        5,
+        3,
+    ]
     assert tower.output_dim == 9216
 
 
 def test_any_waveform_length_gives_the_same_width():
     tower = _tower()
     for samples in (0, 50, 448, 5000):
-        out = tower(np.random.default_rng(0).normal(size=(2, samples))
-                    .astype("float32"))
+        out = tower(
+            np.random.default_rng(0).normal(size=(2, samples)).astype("float32")
+        )
         assert tuple(out.shape) == (2, 6)
 
 

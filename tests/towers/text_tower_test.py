@@ -10,8 +10,7 @@ SENTENCES = np.array(["a dog barks at the red boat", "yellow", ""])
 
 
 def _tower(**overrides):
-    kwargs = dict(output_dim=6, num_buckets=64, embedding_dim=5,
-                  conv_filters=4)
+    kwargs = dict(output_dim=6, num_buckets=64, embedding_dim=5, conv_filters=4)
     kwargs.update(overrides)
     return TextTower(**kwargs)
 

@@ -102,12 +102,12 @@ class HashedWordEmbedding(keras.layers.Layer):
 
     def _sequence(self, words):
         ids = self._hash(words[:, : self.sequence_length]) + 1
-        ids = ids.to_tensor(
-            default_value=0, shape=[None, self.sequence_length]
-        )
+        ids = ids.to_tensor(default_value=0, shape=[None, self.sequence_length])
         table = keras.ops.concatenate(
-            [keras.ops.zeros((1, self.embedding_dim), self.embeddings.dtype),
-             self.embeddings],
+            [
+                keras.ops.zeros((1, self.embedding_dim), self.embeddings.dtype),
+                self.embeddings,
+            ],
             axis=0,
         )
         return keras.ops.cast(

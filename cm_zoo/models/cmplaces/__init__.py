@@ -1,4 +1,5 @@
 """Cross-Modal Scene Networks: the classification task, methods A/B/C."""
+
 from cm_zoo.models.cmplaces.cross_modal_classifier import CrossModalClassifier
 from cm_zoo.models.cmplaces.methods import METHODS
 from cm_zoo.models.cmplaces.methods import MethodSpec

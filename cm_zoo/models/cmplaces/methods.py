@@ -63,7 +63,7 @@ METHODS = {
 
 
 def get_method(name):
-    """Returns the `MethodSpec` called `name`; raises `ValueError` if unknown."""
+    """Returns the `MethodSpec` called `name`; `ValueError` if unknown."""
     if name not in METHODS:
         raise ValueError(
             f"Unknown method {name!r}. Expected one of {list(METHODS)}."

@@ -1,4 +1,5 @@
 """See, Hear, and Read: sound and text aligned to images (Aytar et al.)."""
+
 from cm_zoo.models.see_hear_read.builders import build_see_hear_read_backbone
 from cm_zoo.models.see_hear_read.see_hear_read_model import PAIR_SETS
 from cm_zoo.models.see_hear_read.see_hear_read_model import SeeHearReadModel

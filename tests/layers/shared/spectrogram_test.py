@@ -14,8 +14,10 @@ def _numpy_spectrogram(waveform, num_frames, frame_length, frame_step):
     n = np.arange(frame_length)
     window = 0.5 - 0.5 * np.cos(2 * np.pi * n / frame_length)
     frames = np.stack(
-        [x[t * frame_step : t * frame_step + frame_length] for t in
-         range(num_frames)]
+        [
+            x[t * frame_step : t * frame_step + frame_length]
+            for t in range(num_frames)
+        ]
     )
     log_magnitude = np.log1p(np.abs(np.fft.rfft(frames * window, axis=-1)))
     return log_magnitude - log_magnitude.mean()
@@ -91,8 +93,9 @@ def test_config_round_trip_and_mixed_precision():
     clone = Spectrogram.from_config(layer.get_config())
     x = np.random.default_rng(2).normal(size=(2, 90)).astype("float32")
     np.testing.assert_array_equal(layer(x), clone(x))
-    half = Spectrogram(num_frames=5, frame_length=32, frame_step=8,
-                       dtype="mixed_float16")
+    half = Spectrogram(
+        num_frames=5, frame_length=32, frame_step=8, dtype="mixed_float16"
+    )
     out = half(x)
     assert out.dtype == "float16"
     np.testing.assert_allclose(out, layer(x), atol=1e-2)

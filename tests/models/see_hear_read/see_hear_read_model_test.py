@@ -14,23 +14,42 @@ NUM_CLASSES = 3
 
 
 def _backbone(dropout=0.0):
-    image = ImageTower(image_size=32, conv_filters=[4] * 5,
-                       conv1_kernel_size=3, conv1_strides=1,
-                       name="clipart_tower")
-    sound = SoundTower(16, num_frames=27, frame_length=32, frame_step=16,
-                       conv_filters=[4, 4, 4], pool_size=3,
-                       name="sound_tower")
-    text = TextTower(16, num_buckets=32, embedding_dim=4, conv_filters=4,
-                     name="description_tower")
+    image = ImageTower(
+        image_size=32,
+        conv_filters=[4] * 5,
+        conv1_kernel_size=3,
+        conv1_strides=1,
+        name="clipart_tower",
+    )
+    sound = SoundTower(
+        16,
+        num_frames=27,
+        frame_length=32,
+        frame_step=16,
+        conv_filters=[4, 4, 4],
+        pool_size=3,
+        name="sound_tower",
+    )
+    text = TextTower(
+        16,
+        num_buckets=32,
+        embedding_dim=4,
+        conv_filters=4,
+        name="description_tower",
+    )
     return CrossModalBackbone(
         {"clipart": image, "sound": sound, "description": text},
-        num_classes=NUM_CLASSES, hidden_dim=8, dropout=dropout)
+        num_classes=NUM_CLASSES,
+        hidden_dim=8,
+        dropout=dropout,
+    )
 
 
 def _teacher(num_classes=NUM_CLASSES):
     x = keras.Input((None, None, 3), dtype="uint8")
     pooled = keras.layers.GlobalAveragePooling2D()(
-        keras.layers.Rescaling(1 / 255.0)(x))
+        keras.layers.Rescaling(1 / 255.0)(x)
+    )
     return keras.Model(x, keras.layers.Dense(num_classes, name="head")(pooled))
 
 
@@ -45,7 +64,8 @@ def _batch(size=4, seed=0):
         "image_text": {
             "clipart": images[::-1].copy(),
             "description": np.array(
-                ["red bird", "a boat", "yellow star", "green tree"][:size]),
+                ["red bird", "a boat", "yellow star", "green tree"][:size]
+            ),
         },
     }
 
@@ -75,8 +95,9 @@ def test_a_sound_step_moves_the_weights_the_text_path_sees(model):
     model.train_on_batch(sound_only)
     after = model.backbone.encode("description", text)["fc7"].numpy()
     assert not np.allclose(before, after)
-    for old, new in zip(text_tower,
-                        model.backbone.towers["description"].get_weights()):
+    for old, new in zip(
+        text_tower, model.backbone.towers["description"].get_weights()
+    ):
         np.testing.assert_array_equal(old, new)
 
 
@@ -88,39 +109,53 @@ def test_kl_gradient_reaches_only_the_student():
     sound_tower = model.backbone.towers["sound"]
     sound_before = [w.copy() for w in sound_tower.get_weights()]
     assert not any(
-        v is w for v in model.trainable_variables
-        for w in model.teacher.weights)
+        v is w for v in model.trainable_variables for w in model.teacher.weights
+    )
     for _ in range(2):
         model.train_on_batch({"image_sound": _batch()["image_sound"]})
     for old, new in zip(teacher_weights, model.teacher.get_weights()):
         np.testing.assert_array_equal(old, new)
-    assert any(not np.array_equal(old, new) for old, new in
-               zip(sound_before, sound_tower.get_weights()))
+    assert any(
+        not np.array_equal(old, new)
+        for old, new in zip(sound_before, sound_tower.get_weights())
+    )
 
 
 def test_loss_is_the_weighted_sum_of_transfer_and_ranking():
     keras.utils.set_random_seed(0)
-    model = SeeHearReadModel(_backbone(), _teacher(), transfer_weight=2.0,
-                             ranking_weight=0.5, margin=0.2,
-                             ranking_layers=["fc6", "fc7"])
+    model = SeeHearReadModel(
+        _backbone(),
+        _teacher(),
+        transfer_weight=2.0,
+        ranking_weight=0.5,
+        margin=0.2,
+        ranking_layers=["fc6", "fc7"],
+    )
     model.compile()
     batch = _batch()
     y_pred = model(batch, training=False)
     expected_kl, expected_rank = 0.0, 0.0
-    for pair_set, other in (("image_sound", "sound"),
-                            ("image_text", "description")):
+    for pair_set, other in (
+        ("image_sound", "sound"),
+        ("image_text", "description"),
+    ):
         out = y_pred[pair_set]
         probs = keras.ops.softmax(model.teacher(batch[pair_set]["clipart"]))
         np.testing.assert_allclose(out["teacher_probs"], probs, atol=1e-6)
         for modality in (other, "clipart"):
             expected_kl += float(
-                model_transfer_loss(probs, out[modality]["logits"]))
+                model_transfer_loss(probs, out[modality]["logits"])
+            )
         for layer in ("fc6", "fc7"):
-            expected_rank += float(symmetric_cosine_ranking_loss(
-                out["clipart"][layer], out[other][layer], 0.2))
+            expected_rank += float(
+                symmetric_cosine_ranking_loss(
+                    out["clipart"][layer], out[other][layer], 0.2
+                )
+            )
     loss = float(model.compute_loss(y_pred=y_pred))
     np.testing.assert_allclose(
-        loss, 2.0 * expected_kl + 0.5 * expected_rank, rtol=1e-5)
+        loss, 2.0 * expected_kl + 0.5 * expected_rank, rtol=1e-5
+    )
     assert expected_rank > 0 and expected_kl > 0
 
 
@@ -138,8 +173,14 @@ def test_bad_batches_and_configs_raise(model):
     with pytest.raises(ValueError, match="'image_text' needs a 'description'"):
         model({"image_text": {"clipart": _batch()["image_sound"]["clipart"]}})
     with pytest.raises(ValueError, match="Modality 'sound'"):
-        model({"image_sound": {"clipart": np.zeros((2, 32, 32, 3), "uint8"),
-                               "sound": np.zeros((2, 400, 2), "float32")}})
+        model(
+            {
+                "image_sound": {
+                    "clipart": np.zeros((2, 32, 32, 3), "uint8"),
+                    "sound": np.zeros((2, 400, 2), "float32"),
+                }
+            }
+        )
     with pytest.raises(ValueError, match="teacher predicts 5 classes"):
         SeeHearReadModel(_backbone(), _teacher(num_classes=5))
     with pytest.raises(ValueError, match="`ranking_layers` must be among"):
@@ -154,11 +195,15 @@ def test_keras_save_round_trip(model, tmp_path):
     loaded = keras.saving.load_model(path)
     assert isinstance(loaded, SeeHearReadModel)
     assert loaded.teacher.trainable is False
-    for pair_set, other in (("image_sound", "sound"),
-                            ("image_text", "description")):
+    for pair_set, other in (
+        ("image_sound", "sound"),
+        ("image_text", "description"),
+    ):
         got = loaded(batch, training=False)[pair_set]
         want = model(batch, training=False)[pair_set]
-        np.testing.assert_allclose(got[other]["fc7"], want[other]["fc7"],
-                                   atol=1e-5)
-        np.testing.assert_allclose(got["teacher_probs"],
-                                   want["teacher_probs"], atol=1e-6)
+        np.testing.assert_allclose(
+            got[other]["fc7"], want[other]["fc7"], atol=1e-5
+        )
+        np.testing.assert_allclose(
+            got["teacher_probs"], want["teacher_probs"], atol=1e-6
+        )

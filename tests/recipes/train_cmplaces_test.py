@@ -1,0 +1,68 @@
+import importlib.util
+import json
+import pathlib
+
+import pytest
+
+RECIPE = pathlib.Path(__file__).parents[2] / "recipes" / "train_cmplaces.py"
+
+
+def load_recipe():
+    spec = importlib.util.spec_from_file_location("train_cmplaces", RECIPE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.large
+def test_every_method_runs_end_to_end_on_embedded_data(tmp_path):
+    recipe = load_recipe()
+    results = recipe.main(
+        [
+            "--method",
+            "all",
+            "--output",
+            str(tmp_path),
+            "--source-epochs",
+            "1",
+            "--epochs",
+            "2",
+            "--freeze-epochs",
+            "1",
+            "--steps-per-epoch",
+            "2",
+            "--batch-size",
+            "4",
+            "--num-components",
+            "2",
+            "--holdout-categories",
+            "default",
+            "--verbose",
+            "0",
+        ]
+    )
+    methods = set(recipe.cm_zoo.models.cmplaces.METHODS)
+    assert set(results) == methods
+    for method in methods:
+        run = tmp_path / method
+        metrics = json.loads((run / "metrics.json").read_text())
+        mean = metrics["retrieval"]["fc7"]["mean"]
+        assert 0.0 < mean["map"] <= 1.0
+        assert set(metrics["retrieval"]) == {"pool5", "fc6", "fc7"}
+        assert "zero_shot_retrieval" in metrics
+        config = json.loads((run / "run_config.json").read_text())
+        assert config["holdout_categories"]
+        assert (run / "backbone.keras").exists()
+        assert any((run / "logs").rglob("*.v2"))
+    assert (tmp_path / "priors" / "gmm_fc7.npz").exists()
+    assert (tmp_path / "priors" / "gaussian_pool5.npz").exists()
+    summary = (tmp_path / "summary.md").read_text()
+    assert "C: Tune + StatReg (GMM)" in summary and "BL-ShAll" in summary
+
+
+def test_unknown_holdout_category_is_reported(tmp_path):
+    recipe = load_recipe()
+    with pytest.raises(SystemExit, match="unknown categories"):
+        recipe.main(
+            ["--holdout-categories", "unicorn", "--output", str(tmp_path)]
+        )
