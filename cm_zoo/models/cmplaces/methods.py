@@ -187,7 +187,7 @@ def _build_towers(config, modalities, share_image_tower):
     shared_image_tower = None
     towers = {}
     for modality in modalities:
-        if share_image_tower and modality_keys.is_image(modality):
+        if share_image_tower and modality in modality_keys.IMAGE_MODALITIES:
             if shared_image_tower is None:
                 shared_image_tower = build_tower(
                     modality, config, name="image_tower"
