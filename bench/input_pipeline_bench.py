@@ -1,0 +1,190 @@
+"""Times the input pipelines against what the model consumes, and Keras'.
+
+Part 1, in-memory training pipeline: `cm_zoo.data.make_multimodal_dataset`
+over the embedded clip-art benchmark (clipart, sketch, description; 32
+rows each per batch, the recipe's default) is iterated alone (items/s),
+and the `cmplaces_alexnet_tiny` BL-Shared-Upper task is fitted for the
+same number of steps on (a) the real pipeline and (b) the same batches
+cached in memory (`take(n).cache().repeat()`, materialized before
+timing). Fits alternate; medians are kept. The input-bound fraction is
+`max(0, t_real - t_cached) / t_real`: the share of a step spent waiting
+on input (target: 0).
+
+Part 2, list-file JPEG pipeline: 2,000 JPEGs (96x96 clip-art images of
+the benchmark, 28 class folders) are written to a temporary directory with
+a `relative/path label` list file, and one epoch at 64x64, batch 32, is
+read by `cm_zoo.data.make_list_dataset` and by
+`keras.utils.image_dataset_from_directory` (unshuffled), alternately.
+
+Prints items/s figures, `input_bound_fraction=`, `list_vs_keras=` (ours
+items/s / Keras items/s), and last `ratio=<x>` (pipeline items/s / model
+consumption items/s; > 1 means the pipeline keeps up). Never collected by
+pytest.
+
+    python bench/input_pipeline_bench.py --quick
+"""
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+
+import keras
+import tensorflow as tf
+from PIL import Image
+
+import cm_zoo
+
+MODALITIES = ("clipart", "sketch", "description")
+IMAGE_SIZE = 64
+
+
+def iterate_seconds(dataset, num_batches):
+    """Seconds to pull `num_batches` from a fresh iterator (after one)."""
+    iterator = iter(dataset)
+    next(iterator)
+    start = time.perf_counter()
+    for _ in range(num_batches):
+        next(iterator)
+    return time.perf_counter() - start
+
+
+def epoch_seconds(dataset):
+    """Seconds of one full pass, and the number of items seen."""
+    start = time.perf_counter()
+    count = 0
+    for x, _ in dataset:
+        count += int(x.shape[0])
+    return time.perf_counter() - start, count
+
+
+def training_part(bench, batch_size, steps, repeats):
+    arrays = {m: bench.arrays(m, "train") for m in MODALITIES}
+    dataset = cm_zoo.data.make_multimodal_dataset(arrays, batch_size, seed=0)
+    cached = dataset.take(steps).cache().repeat()
+    for _ in cached.take(steps):  # fill the cache before timing
+        pass
+    config = cm_zoo.presets.get("cmplaces_alexnet_tiny")["config"]
+    num_classes = len(bench.class_names)
+    source = cm_zoo.models.cmplaces.build_source_network(
+        config, bench.source_modality, num_classes=num_classes
+    )
+    task, _ = cm_zoo.models.cmplaces.build_method(
+        "bl_shared_upper",
+        config,
+        list(MODALITIES),
+        num_classes=num_classes,
+        source=source,
+    )
+    task.compile(optimizer=keras.optimizers.SGD(1e-3, momentum=0.9))
+
+    def fit(data):
+        start = time.perf_counter()
+        task.fit(data, epochs=1, steps_per_epoch=steps, verbose=0)
+        return time.perf_counter() - start
+
+    fit(cached)  # trace
+    fit(dataset)
+    times = {"pipeline": [], "real": [], "cached": []}
+    for repeat in range(repeats):
+        order = ["pipeline", "real", "cached"]
+        for name in order if repeat % 2 == 0 else order[::-1]:
+            if name == "pipeline":
+                times[name].append(iterate_seconds(dataset, steps))
+            else:
+                times[name].append(fit(dataset if name == "real" else cached))
+    seconds = {k: statistics.median(v) for k, v in times.items()}
+    items = steps * batch_size * len(MODALITIES)
+    pipeline_rate = items / seconds["pipeline"]
+    consume_rate = items / seconds["cached"]
+    fraction = max(0.0, seconds["real"] - seconds["cached"]) / seconds["real"]
+    print(
+        f"train pipeline: {steps} steps x {batch_size} x {len(MODALITIES)} "
+        f"modalities: pipeline_alone={pipeline_rate:.0f} items/s "
+        f"fit_cached={consume_rate:.0f} items/s "
+        f"({seconds['cached'] / steps * 1e3:.1f} ms/step) "
+        f"fit_real={items / seconds['real']:.0f} items/s "
+        f"({seconds['real'] / steps * 1e3:.1f} ms/step)"
+    )
+    return pipeline_rate / consume_rate, fraction
+
+
+def write_jpegs(bench, directory, num_files):
+    """JPEG files in one folder per class, and a list file; returns it."""
+    x, y = bench.arrays("clipart", "train")
+    lines = []
+    for i in range(num_files):
+        row = i % len(x)
+        folder = os.path.join(directory, f"class_{y[row]:02d}")
+        os.makedirs(folder, exist_ok=True)
+        name = f"class_{y[row]:02d}/{i:05d}.jpg"
+        Image.fromarray(x[row]).save(os.path.join(directory, name), quality=90)
+        lines.append(f"{name} {y[row]}")
+    list_path = os.path.join(directory, "train.txt")
+    with open(list_path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return list_path
+
+
+def jpeg_part(bench, num_files, batch_size, repeats):
+    with tempfile.TemporaryDirectory() as directory:
+        list_path = write_jpegs(bench, directory, num_files)
+
+        def ours():
+            dataset, _ = cm_zoo.data.make_list_dataset(
+                list_path, "clipart", image_size=IMAGE_SIZE
+            )
+            return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+        def theirs():
+            return keras.utils.image_dataset_from_directory(
+                directory,
+                labels="inferred",
+                image_size=(IMAGE_SIZE, IMAGE_SIZE),
+                batch_size=batch_size,
+                shuffle=False,
+                verbose=False,
+            ).prefetch(tf.data.AUTOTUNE)
+
+        readers = {"ours": ours, "keras": theirs}
+        times = {name: [] for name in readers}
+        for repeat in range(repeats):
+            order = list(readers) if repeat % 2 == 0 else list(readers)[::-1]
+            for name in order:
+                seconds, count = epoch_seconds(readers[name]())
+                if count != num_files:
+                    raise RuntimeError(f"{name} read {count} of {num_files}")
+                times[name].append(seconds)
+    rates = {k: num_files / statistics.median(v) for k, v in times.items()}
+    print(
+        f"jpeg list pipeline ({num_files} files, {IMAGE_SIZE}x{IMAGE_SIZE}, "
+        f"batch {batch_size}): make_list_dataset={rates['ours']:.0f} items/s "
+        f"image_dataset_from_directory={rates['keras']:.0f} items/s"
+    )
+    return rates["ours"] / rates["keras"]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--batch-size", type=int, default=32)
+    args = parser.parse_args()
+    steps, repeats = (20, 5) if args.quick else (50, 7)
+    print(
+        f"cores={os.cpu_count()} load={os.getloadavg()[0]:.1f} "
+        f"modalities={','.join(MODALITIES)} batch={args.batch_size}"
+    )
+    bench = cm_zoo.data.clipart_benchmark.load()
+    headroom, fraction = training_part(bench, args.batch_size, steps, repeats)
+    list_vs_keras = jpeg_part(
+        bench, 2000, args.batch_size, 3 if args.quick else 5
+    )
+    print(f"load_after={os.getloadavg()[0]:.1f}")
+    print(f"input_bound_fraction={fraction:.3f}")
+    print(f"list_vs_keras={list_vs_keras:.2f}")
+    print(f"ratio={headroom:.2f}")
+
+
+if __name__ == "__main__":
+    main()
