@@ -15,6 +15,7 @@ from cm_zoo import modalities
 from cm_zoo import models
 from cm_zoo import presets
 from cm_zoo import towers
+from cm_zoo import training
 
 __all__ = [
     "curricula",
@@ -27,5 +28,6 @@ __all__ = [
     "models",
     "presets",
     "towers",
+    "training",
 ]
 __version__ = "0.1.0"

@@ -27,6 +27,18 @@ ALLOWED_IMPORTS = {
     ),
     "curricula": (5, ("modalities",)),
     "export": (6, ("layers", "modalities", "models", "towers")),
+    "training": (
+        6,
+        (
+            "curricula",
+            "data",
+            "layers",
+            "losses",
+            "modalities",
+            "models",
+            "presets",
+        ),
+    ),
 }
 # The one library module allowed to import from everywhere: the namespace.
 NAMESPACE_FILE = f"{PACKAGE}/__init__.py"

@@ -1,0 +1,29 @@
+"""Distributed, preemption-safe training: strategies, loop, callbacks."""
+
+from cm_zoo.training.custom_training_loop import CustomTrainingLoop
+from cm_zoo.training.raise_on_non_finite_loss import NonFiniteLossError
+from cm_zoo.training.raise_on_non_finite_loss import RaiseOnNonFiniteLoss
+from cm_zoo.training.raise_on_non_finite_loss import last_good_checkpoint
+from cm_zoo.training.resumable_backup_and_restore import (
+    ResumableBackupAndRestore,
+)
+from cm_zoo.training.strategies import STRATEGIES
+from cm_zoo.training.strategies import is_chief
+from cm_zoo.training.strategies import make_strategy
+from cm_zoo.training.strategies import per_replica_batch_size
+from cm_zoo.training.strategies import remove_worker_directory
+from cm_zoo.training.strategies import worker_directory
+
+__all__ = [
+    "STRATEGIES",
+    "CustomTrainingLoop",
+    "NonFiniteLossError",
+    "RaiseOnNonFiniteLoss",
+    "ResumableBackupAndRestore",
+    "is_chief",
+    "last_good_checkpoint",
+    "make_strategy",
+    "per_replica_batch_size",
+    "remove_worker_directory",
+    "worker_directory",
+]
