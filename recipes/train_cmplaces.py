@@ -9,20 +9,26 @@ every row of the paper's Table 1 and writes `summary.md` beside them.
     python recipes/train_cmplaces.py --method C --holdout-categories default
 
 Run layout (`--output`): `source/` (the source network), `priors/` (fitted
-StatReg priors), and one directory per method with `backbone.keras`,
-`task.weights.h5`, `run_config.json`, `metrics.json`, TensorBoard `logs/`
-and a `backup/` that resumes a killed run.
+StatReg priors, and EM checkpoints while fitting), and one directory per
+method with `backbone.keras`, `task.weights.h5`, `run_config.json`,
+`metrics.json`, TensorBoard `logs/` and a `backup/` (`fit`) or
+`checkpoints/` (custom loop) that resumes a killed run: rerun the same
+command. Scaling out (`--strategy`, `--mixed-precision`, `--jit-compile`):
+see docs/RUNBOOK.md. `--batch-size` is global: per modality per step, split
+over the replicas.
+
+    python recipes/train_cmplaces.py --strategy mirrored --batch-size 256
 """
 
 import argparse
 import json
 import pathlib
+import shutil
 import sys
 import time
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 import cm_zoo
 from cm_zoo import modalities
@@ -63,7 +69,8 @@ def parse_args(argv):
         "--batch-size",
         type=int,
         default=32,
-        help="items per modality per step (global)",
+        help="items per modality per step, global: each of the N "
+        "replicas gets batch-size / N (must divide evenly)",
     )
     parser.add_argument("--optimizer", default="sgd", choices=["sgd", "adam"])
     parser.add_argument(
@@ -87,9 +94,7 @@ def parse_args(argv):
         default=10.0,
         help="global gradient-norm clipping (all methods)",
     )
-    parser.add_argument(
-        "--strategy", default="default", choices=["default", "mirrored"]
-    )
+    add_scaling_args(parser)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--verbose", type=int, default=1)
     return parser.parse_args(argv)
@@ -108,39 +113,102 @@ def make_optimizer(args):
     )
 
 
-def make_strategy(name):
-    if name == "mirrored":
-        return tf.distribute.MirroredStrategy()
-    return tf.distribute.get_strategy()
+def add_scaling_args(parser):
+    """Distribution, precision and XLA flags (docs/RUNBOOK.md)."""
+    training = cm_zoo.training
+    parser.add_argument(
+        "--strategy", default="default", choices=list(training.STRATEGIES)
+    )
+    parser.add_argument(
+        "--tpu",
+        default="",
+        help="TPU name or grpc:// address for --strategy tpu "
+        "('local' on a TPU VM)",
+    )
+    parser.add_argument(
+        "--loop",
+        default="auto",
+        choices=list(training.LOOPS),
+        help="auto: Keras fit for default/mirrored, the custom "
+        "strategy.run loop for multiworker/tpu",
+    )
+    parser.add_argument(
+        "--save-every-steps",
+        type=int,
+        default=None,
+        help="custom loop: also checkpoint every N steps",
+    )
+    parser.add_argument(
+        "--mixed-precision",
+        default="none",
+        choices=["none", "mixed_float16", "mixed_bfloat16"],
+    )
+    parser.add_argument(
+        "--jit-compile",
+        action="store_true",
+        help="XLA, for tasks without the description tower",
+    )
 
 
-def train_source(args, bench, config, strategy, run_dir):
+def setup_scaling(args):
+    """Dtype policy, strategy and batch check; returns the strategy."""
+    keras.config.set_dtype_policy(
+        "float32" if args.mixed_precision == "none" else args.mixed_precision
+    )
+    strategy = cm_zoo.training.make_strategy(args.strategy, tpu=args.tpu)
+    try:
+        cm_zoo.training.per_replica_batch_size(args.batch_size, strategy)
+    except ValueError as error:
+        raise SystemExit(f"--batch-size: {error}") from error
+    return strategy
+
+
+def use_jit(args, names, what):
+    """XLA unless a tower hashes strings (tf.strings ops XLA can't compile)."""
+    if not args.jit_compile:
+        return False
+    if modalities.DESCRIPTION in names:
+        print(
+            f"--jit-compile: not used for {what}: the description tower "
+            "hashes strings in the graph, which XLA cannot compile"
+        )
+        return False
+    return True
+
+
+def train_source(args, bench, config, strategy, root, out):
     """Trains (or reloads) the source-modality network."""
-    path = run_dir / "source" / "backbone.keras"
+    path = root / "source" / "backbone.keras"
     if path.exists():
         return keras.saving.load_model(path)
     source_modality = bench.source_modality
+    jit = use_jit(args, [source_modality], "the source network")
     with strategy.scope():
         source = cm_zoo.models.cmplaces.build_source_network(
             config, source_modality, num_classes=len(bench.class_names)
         )
         task = cm_zoo.models.CrossModalClassifier(source, name="source")
-        task.compile(optimizer=make_optimizer(args))
+        task.compile(optimizer=make_optimizer(args), jit_compile=jit)
     data = {source_modality: bench.arrays(source_modality, "train")}
-    fit(args, task, data, args.source_epochs, path.parent, callbacks=[])
-    source.save(path)
+    epochs = args.source_epochs
+    fit(args, task, data, epochs, strategy, root / "source", [], jit)
+    (out / "source").mkdir(parents=True, exist_ok=True)
+    source.save(out / "source" / "backbone.keras")
     return source
 
 
-def fit_priors(args, bench, source, kind, run_dir):
-    """Fits (or reloads) one prior per regularized layer of the source."""
+def fit_priors(args, bench, source, kind, root, out):
+    """Fits (or reloads) one prior per regularized layer of the source.
+
+    The EM fit checkpoints every M-step in `priors/<kind>_em/<layer>`, so a
+    run killed while fitting resumes there and ends with the same prior.
+    """
     layers = [s for s in args.statreg_layers.split(",") if s]
     priors = {}
-    directory = run_dir / "priors"
-    directory.mkdir(parents=True, exist_ok=True)
+    (out / "priors").mkdir(parents=True, exist_ok=True)
     missing = []
     for layer in layers:
-        path = directory / f"{kind}_{layer}.npz"
+        path = root / "priors" / f"{kind}_{layer}.npz"
         if path.exists():
             priors[layer] = cm_zoo.layers.load_prior(path)
         else:
@@ -154,11 +222,13 @@ def fit_priors(args, bench, source, kind, run_dir):
             layers=missing,
             num_components=args.num_components,
             seed=args.seed,
+            checkpoint_dir=str(out / "priors" / f"{kind}_em"),
             verbose=args.verbose,
         )
         for layer, prior in fitted.items():
-            prior.save(directory / f"{kind}_{layer}.npz")
+            prior.save(out / "priors" / f"{kind}_{layer}.npz")
             priors[layer] = prior
+        shutil.rmtree(out / "priors" / f"{kind}_em")
     return priors
 
 
@@ -174,24 +244,22 @@ def training_arrays(bench, names, holdout, split="train"):
     return arrays
 
 
-def fit(args, task, arrays, epochs, run_dir, callbacks):
+def fit(args, task, arrays, epochs, strategy, run_dir, callbacks, jit):
+    """Resumable training (`cm_zoo.training.train_task`); the history dict."""
     dataset = cm_zoo.data.make_multimodal_dataset(
         arrays, args.batch_size, seed=args.seed
     )
-    run_dir.mkdir(parents=True, exist_ok=True)
-    standard = [
-        keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
-        keras.callbacks.TensorBoard(str(run_dir / "logs")),
-        keras.callbacks.TerminateOnNaN(),
-        keras.callbacks.ModelCheckpoint(
-            str(run_dir / "task.weights.h5"), save_weights_only=True
-        ),
-    ]
-    return task.fit(
+    return cm_zoo.training.train_task(
+        task,
         dataset,
+        strategy=strategy,
+        run_dir=run_dir,
         epochs=epochs,
         steps_per_epoch=args.steps_per_epoch,
-        callbacks=standard + callbacks,
+        callbacks=callbacks,
+        loop=args.loop,
+        save_every_steps=args.save_every_steps,
+        jit_compile=jit,
         verbose=args.verbose,
     )
 
@@ -237,15 +305,17 @@ def evaluate(backbone, bench, names, holdout):
     return metrics
 
 
-def run_method(args, method, bench, config, strategy, source, holdout, root):
-    run_dir = root / method
+def run_method(args, method, bench, config, strategy, source, holdout, dirs):
+    root, out = dirs
+    run_dir = out / method
     spec = cm_zoo.models.cmplaces.get_method(method)
     names = [m for m in modalities.CMPLACES_MODALITIES if m in bench.modalities]
     priors = (
-        fit_priors(args, bench, source, spec.prior, root)
+        fit_priors(args, bench, source, spec.prior, root, out)
         if spec.prior
         else None
     )
+    jit = use_jit(args, names, f"method {method}")
     with strategy.scope():
         task, curriculum = cm_zoo.models.cmplaces.build_method(
             method,
@@ -257,21 +327,26 @@ def run_method(args, method, bench, config, strategy, source, holdout, root):
             statreg_weight=args.statreg_weight,
             freeze_epochs=args.freeze_epochs,
         )
-        task.compile(optimizer=make_optimizer(args))
+        task.compile(optimizer=make_optimizer(args), jit_compile=jit)
     started = time.time()
     history = fit(
         args,
         task,
         training_arrays(bench, names, holdout),
         args.epochs,
-        run_dir,
+        strategy,
+        root / method,
         curriculum,
+        jit,
     )
     seconds = time.time() - started
+    if not cm_zoo.training.is_chief(strategy):
+        return {"history": history}
+    run_dir.mkdir(parents=True, exist_ok=True)
     task.backbone.save(run_dir / "backbone.keras")
     metrics = evaluate(task.backbone, bench, names, holdout)
     metrics["train_seconds"] = seconds
-    metrics["history"] = history.history
+    metrics["history"] = history
     write_json(run_dir / "metrics.json", metrics)
     write_json(
         run_dir / "run_config.json",
@@ -337,8 +412,10 @@ def main(argv=None):
     bench = cm_zoo.data.clipart_benchmark.load(args.data)
     config = cm_zoo.presets.get(args.preset)["config"]
     holdout = holdout_labels(args.holdout_categories, bench)
-    strategy = make_strategy(args.strategy)
-    source = train_source(args, bench, config, strategy, root)
+    strategy = setup_scaling(args)
+    chief = cm_zoo.training.is_chief(strategy)
+    out = pathlib.Path(cm_zoo.training.worker_directory(root, strategy))
+    source = train_source(args, bench, config, strategy, root, out)
     methods = (
         list(cm_zoo.models.cmplaces.METHODS)
         if args.method == "all"
@@ -348,13 +425,18 @@ def main(argv=None):
     for method in methods:
         keras.utils.set_random_seed(args.seed)
         results[method] = run_method(
-            args, method, bench, config, strategy, source, holdout, root
+            args, method, bench, config, strategy, source, holdout, (root, out)
         )
+        if not chief:
+            continue
         mean = results[method]["retrieval"]["fc7"]["mean"]
         print(
             f"{method}: mean cross-modal mAP (fc7) = {100 * mean['map']:.1f}"
             f" (chance {100 * mean['chance_map']:.1f})"
         )
+    cm_zoo.training.remove_worker_directory(out, strategy)
+    if not chief:
+        return results
     labels = {m: cm_zoo.models.cmplaces.get_method(m).label for m in methods}
     write_summary(root, results, labels)
     print(f"wrote {root / 'summary.md'}")

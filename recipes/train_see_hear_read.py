@@ -15,8 +15,11 @@ Run layout (`--output`): `teacher/backbone.keras` (when trained here),
 `backbone.keras` (the three-tower student), `task.weights.h5`,
 `metrics.json` (median ranks of paired retrieval in the six directions,
 sound <-> text through the image bridge, with chance; classifier transfer
-accuracies), `run_config.json`, TensorBoard `logs/` and a `backup/` that
-resumes a killed run.
+accuracies), `run_config.json`, TensorBoard `logs/` and a `backup/` (`fit`)
+or `checkpoints/` (custom loop) that resumes a killed run: rerun the same
+command. Scaling out (`--strategy`, `--mixed-precision`): docs/RUNBOOK.md.
+`--batch-size` is global, split over the replicas. `--jit-compile` is
+refused: the text tower hashes strings, which XLA cannot compile.
 """
 
 import argparse
@@ -77,7 +80,11 @@ def parse_args(argv):
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--steps-per-epoch", type=int, default=30)
     parser.add_argument(
-        "--batch-size", type=int, default=32, help="pairs per pair set per step"
+        "--batch-size",
+        type=int,
+        default=32,
+        help="pairs per pair set per step, global: each of the N "
+        "replicas gets batch-size / N (must divide evenly)",
     )
     parser.add_argument(
         "--loss",
@@ -92,6 +99,31 @@ def parse_args(argv):
         default=None,
         help="Adam; default 1e-4 (paper preset), 1e-3 (tiny)",
     )
+    training = cm_zoo.training
+    parser.add_argument(
+        "--strategy", default="default", choices=list(training.STRATEGIES)
+    )
+    parser.add_argument(
+        "--tpu", default="", help="TPU name or address for --strategy tpu"
+    )
+    parser.add_argument(
+        "--loop",
+        default="auto",
+        choices=list(training.LOOPS),
+        help="auto: Keras fit for default/mirrored, the custom "
+        "strategy.run loop for multiworker/tpu",
+    )
+    parser.add_argument("--save-every-steps", type=int, default=None)
+    parser.add_argument(
+        "--mixed-precision",
+        default="none",
+        choices=["none", "mixed_float16", "mixed_bfloat16"],
+    )
+    parser.add_argument(
+        "--jit-compile",
+        action="store_true",
+        help="refused: the text tower cannot be XLA-compiled",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--verbose", type=int, default=1)
     return parser.parse_args(argv)
@@ -103,19 +135,41 @@ def learning_rate(args):
     return 1e-4 if args.preset.endswith("_paper") else 1e-3
 
 
-def standard_callbacks(run_dir):
-    run_dir.mkdir(parents=True, exist_ok=True)
-    return [
-        keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
-        keras.callbacks.TensorBoard(str(run_dir / "logs")),
-        keras.callbacks.TerminateOnNaN(),
-        keras.callbacks.ModelCheckpoint(
-            str(run_dir / "task.weights.h5"), save_weights_only=True
-        ),
-    ]
+def train(args, task, dataset, epochs, strategy, run_dir):
+    """Resumable training (`cm_zoo.training.train_task`); the history dict."""
+    return cm_zoo.training.train_task(
+        task,
+        dataset,
+        strategy=strategy,
+        run_dir=run_dir,
+        epochs=epochs,
+        steps_per_epoch=args.steps_per_epoch,
+        loop=args.loop,
+        save_every_steps=args.save_every_steps,
+        verbose=args.verbose,
+    )
 
 
-def load_or_train_teacher(args, bench, config, root):
+def setup_scaling(args):
+    """Dtype policy, strategy and batch check; returns the strategy."""
+    if args.jit_compile:
+        raise SystemExit(
+            "--jit-compile: the description (text) tower hashes strings in "
+            "the graph (tf.strings ops), which XLA cannot compile; train "
+            "See, Hear, and Read without --jit-compile."
+        )
+    keras.config.set_dtype_policy(
+        "float32" if args.mixed_precision == "none" else args.mixed_precision
+    )
+    strategy = cm_zoo.training.make_strategy(args.strategy, tpu=args.tpu)
+    try:
+        cm_zoo.training.per_replica_batch_size(args.batch_size, strategy)
+    except ValueError as error:
+        raise SystemExit(f"--batch-size: {error}") from error
+    return strategy
+
+
+def load_or_train_teacher(args, bench, config, strategy, root, out):
     """A model from clip art to class logits, frozen by the task."""
     path = args.teacher or root / "teacher" / "backbone.keras"
     if pathlib.Path(path).exists():
@@ -123,24 +177,20 @@ def load_or_train_teacher(args, bench, config, root):
     elif args.teacher:
         raise SystemExit(f"--teacher: no such file {args.teacher!r}")
     else:
-        teacher = cm_zoo.models.cmplaces.build_source_network(
-            config, IMAGE, num_classes=len(bench.class_names)
-        )
-        task = cm_zoo.models.CrossModalClassifier(teacher, name="teacher")
-        task.compile(optimizer=keras.optimizers.Adam(learning_rate(args)))
+        with strategy.scope():
+            teacher = cm_zoo.models.cmplaces.build_source_network(
+                config, IMAGE, num_classes=len(bench.class_names)
+            )
+            task = cm_zoo.models.CrossModalClassifier(teacher, name="teacher")
+            task.compile(optimizer=keras.optimizers.Adam(learning_rate(args)))
         dataset = cm_zoo.data.make_multimodal_dataset(
             {IMAGE: bench.arrays(IMAGE, "train")},
             args.batch_size,
             seed=args.seed,
         )
-        task.fit(
-            dataset,
-            epochs=args.teacher_epochs,
-            steps_per_epoch=args.steps_per_epoch,
-            callbacks=standard_callbacks(path.parent),
-            verbose=args.verbose,
-        )
-        teacher.save(path)
+        train(args, task, dataset, args.teacher_epochs, strategy, path.parent)
+        (out / "teacher").mkdir(parents=True, exist_ok=True)
+        teacher.save(out / "teacher" / "backbone.keras")
     if isinstance(teacher, cm_zoo.models.CrossModalBackbone):
         teacher = teacher.encoder(IMAGE)
     return teacher
@@ -216,42 +266,50 @@ def main(argv=None):
     root = pathlib.Path(args.output)
     bench = cm_zoo.data.clipart_benchmark.load(args.data)
     config = cm_zoo.presets.get(args.preset)["config"]
+    strategy = setup_scaling(args)
+    chief = cm_zoo.training.is_chief(strategy)
+    out = pathlib.Path(cm_zoo.training.worker_directory(root, strategy))
     started = time.time()
-    teacher = load_or_train_teacher(args, bench, config, root)
+    teacher = load_or_train_teacher(args, bench, config, strategy, root, out)
     teacher_seconds = time.time() - started
 
     keras.utils.set_random_seed(args.seed)
     transfer_weight, ranking_weight = LOSS_WEIGHTS[args.loss]
     logits = teacher.output
     logits = logits["logits"] if isinstance(logits, dict) else logits
-    backbone = shr.build_see_hear_read_backbone(
-        config, num_classes=int(logits.shape[-1])
-    )
-    task = shr.SeeHearReadModel(
-        backbone,
-        teacher,
-        transfer_weight=transfer_weight,
-        ranking_weight=ranking_weight,
-        margin=args.margin,
-        name="see_hear_read",
-    )
-    task.compile(optimizer=keras.optimizers.Adam(learning_rate(args)))
+    with strategy.scope():
+        backbone = shr.build_see_hear_read_backbone(
+            config, num_classes=int(logits.shape[-1])
+        )
+        task = shr.SeeHearReadModel(
+            backbone,
+            teacher,
+            transfer_weight=transfer_weight,
+            ranking_weight=ranking_weight,
+            margin=args.margin,
+            name="see_hear_read",
+        )
+        task.compile(optimizer=keras.optimizers.Adam(learning_rate(args)))
     started = time.time()
-    history = task.fit(
+    history = train(
+        args,
+        task,
         paired_dataset(bench.paired("train"), args.batch_size, args.seed),
-        epochs=args.epochs,
-        steps_per_epoch=args.steps_per_epoch,
-        callbacks=standard_callbacks(root),
-        verbose=args.verbose,
+        args.epochs,
+        strategy,
+        root,
     )
     train_seconds = time.time() - started
+    cm_zoo.training.remove_worker_directory(out, strategy)
+    if not chief:
+        return {"history": history}
     backbone.save(root / "backbone.keras")
 
     metrics = evaluate(backbone, bench)
     metrics.update(
         teacher_seconds=teacher_seconds,
         train_seconds=train_seconds,
-        history=history.history,
+        history=history,
     )
     write_json(root / "metrics.json", metrics)
     write_json(

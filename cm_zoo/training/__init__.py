@@ -13,8 +13,11 @@ from cm_zoo.training.strategies import make_strategy
 from cm_zoo.training.strategies import per_replica_batch_size
 from cm_zoo.training.strategies import remove_worker_directory
 from cm_zoo.training.strategies import worker_directory
+from cm_zoo.training.train_task import LOOPS
+from cm_zoo.training.train_task import train_task
 
 __all__ = [
+    "LOOPS",
     "STRATEGIES",
     "CustomTrainingLoop",
     "NonFiniteLossError",
@@ -25,5 +28,6 @@ __all__ = [
     "make_strategy",
     "per_replica_batch_size",
     "remove_worker_directory",
+    "train_task",
     "worker_directory",
 ]

@@ -181,7 +181,11 @@ class CustomTrainingLoop:
         return self._train_functions[key]
 
     def _make_train_function(self, variables):
-        task, optimizer, strategy = self.task, self.task.optimizer, self.strategy
+        task, optimizer, strategy = (
+            self.task,
+            self.task.optimizer,
+            self.strategy,
+        )
 
         def replica_step(batch):
             x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(batch)

@@ -117,7 +117,7 @@ class ResumableBackupAndRestore(keras.callbacks.BackupAndRestore):
 
 
 def _rng_variables(model):
-    """The model's variables that `save_weights` skips: seed-generator states."""
+    """Model variables that `save_weights` skips: seed-generator states."""
     saved = {id(v) for v in model.weights}
     return [v for v in model.variables if id(v) not in saved]
 
@@ -127,9 +127,9 @@ def _read_error(path):
     try:
         with h5py.File(path, "r") as f:
             f.visititems(
-                lambda _, item: item[()]
-                if isinstance(item, h5py.Dataset)
-                else None
+                lambda _, item: (
+                    item[()] if isinstance(item, h5py.Dataset) else None
+                )
             )
     except (OSError, KeyError, ValueError) as error:
         return f"{type(error).__name__}: {error}"

@@ -99,9 +99,7 @@ def worker_directory(directory, strategy):
     if is_chief(strategy):
         return str(directory)
     resolver = strategy.cluster_resolver
-    return tempfile.mkdtemp(
-        prefix=f"{resolver.task_type}_{resolver.task_id}_"
-    )
+    return tempfile.mkdtemp(prefix=f"{resolver.task_type}_{resolver.task_id}_")
 
 
 def remove_worker_directory(directory, strategy):

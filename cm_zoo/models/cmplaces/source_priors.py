@@ -1,5 +1,7 @@
 """Fitting StatReg priors on the source network's hidden activations."""
 
+import os
+
 import tensorflow as tf
 
 from cm_zoo.layers.statreg import fit_diagonal_gmm
@@ -20,6 +22,7 @@ def fit_source_priors(
     max_iterations=100,
     cache_file="",
     relative_floor=0.01,
+    checkpoint_dir=None,
     verbose=0,
 ):
     """Fits one prior per layer on the source network's activations.
@@ -50,6 +53,10 @@ def fit_source_priors(
             activations. ReLU units that never fire have zero variance, and
             a tiny floor would turn their NLL gradient into a cliff.
             Defaults to `0.01`.
+        checkpoint_dir: str or None. If set, the EM state of each layer is
+            checkpointed in `checkpoint_dir/<layer>` after every M-step, and
+            a rerun resumes from it to the same prior (`"gmm"` only; the
+            Gaussian is one pass). Defaults to `None`.
         verbose: int. Progress bars of the fitters. Defaults to `0`.
 
     Returns:
@@ -74,6 +81,11 @@ def fit_source_priors(
                 seed=seed,
                 max_iterations=max_iterations,
                 variance_floor=floor,
+                checkpoint_dir=(
+                    None
+                    if checkpoint_dir is None
+                    else os.path.join(str(checkpoint_dir), layer)
+                ),
                 verbose=verbose,
             )
         else:
