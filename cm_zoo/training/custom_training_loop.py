@@ -11,6 +11,10 @@ import tensorflow as tf
 
 from cm_zoo.training.strategies import is_chief
 
+# What `tf.train.Checkpoint.restore` raises on a truncated or damaged file
+# (IndexError: "Read less bytes than requested"), or on a mismatch.
+_UNREADABLE = (tf.errors.OpError, ValueError, AssertionError, IndexError)
+
 
 class CustomTrainingLoop:
     """Trains a compiled Keras task with `strategy.run`, resumable mid-epoch.
@@ -227,7 +231,7 @@ class CustomTrainingLoop:
         for path in candidates:
             try:
                 checkpoint.restore(path).assert_existing_objects_matched()
-            except (tf.errors.OpError, ValueError, AssertionError) as error:
+            except _UNREADABLE as error:
                 reason = str(error).splitlines()[0]
                 failures.append(f"{path} ({type(error).__name__}: {reason})")
                 continue
