@@ -17,7 +17,9 @@ Prints per-case timings, `<modality>_b<batch>_loaded_over_inprocess=`,
 """
 
 import argparse
+import cProfile
 import os
+import pstats
 import statistics
 import tempfile
 import time
@@ -64,9 +66,25 @@ def time_calls(functions, repeats, inner):
     return {name: statistics.median(v) for name, v in times.items()}
 
 
+def profile_calls(function, num_calls):
+    """Prints the top cProfile entries (own time) of `num_calls` calls."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(num_calls):
+        function()
+    profiler.disable()
+    stats = pstats.Stats(profiler).sort_stats("tottime")
+    stats.print_stats(12)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="cProfile 2000 batch-1 description calls of load_encoder",
+    )
     args = parser.parse_args()
     repeats = 7 if args.quick else 15
     print(f"cores={os.cpu_count()} load={os.getloadavg()[0]:.1f}")
@@ -117,6 +135,8 @@ def main():
                     f"{key}_saved_model_over_inprocess="
                     f"{seconds['saved_model'] / seconds['in_process']:.3f}"
                 )
+                if args.profile and key == "description_b1":
+                    profile_calls(functions["load_encoder"], 2000)
     print(f"load_after={os.getloadavg()[0]:.1f}")
     print(f"ratio={max(ratios.values()):.3f}")
 

@@ -8,13 +8,16 @@ same number of steps on (a) the real pipeline and (b) the same batches
 cached in memory (`take(n).cache().repeat()`, materialized before
 timing). Fits alternate; medians are kept. The input-bound fraction is
 `max(0, t_real - t_cached) / t_real`: the share of a step spent waiting
-on input (target: 0).
+on input (target: 0). The time from a new iterator to its first batch
+(each `fit` call makes one) is reported too.
 
 Part 2, list-file JPEG pipeline: 2,000 JPEGs (96x96 clip-art images of
 the benchmark, 28 class folders) are written to a temporary directory with
 a `relative/path label` list file, and one epoch at 64x64, batch 32, is
 read by `cm_zoo.data.make_list_dataset` and by
-`keras.utils.image_dataset_from_directory` (unshuffled), alternately.
+`keras.utils.image_dataset_from_directory` (unshuffled), alternately;
+a plain loop of `cm_zoo.data.decode_image_file` (PIL, one thread) over
+the same files shows how much of ours is Python decoding.
 
 Prints items/s figures, `input_bound_fraction=`, `list_vs_keras=` (ours
 items/s / Keras items/s), and last `ratio=<x>` (pipeline items/s / model
@@ -38,6 +41,13 @@ import cm_zoo
 
 MODALITIES = ("clipart", "sketch", "description")
 IMAGE_SIZE = 64
+
+
+def first_batch_seconds(dataset):
+    """Seconds from creating an iterator to holding its first batch."""
+    start = time.perf_counter()
+    next(iter(dataset))
+    return time.perf_counter() - start
 
 
 def iterate_seconds(dataset, num_batches):
@@ -95,6 +105,7 @@ def training_part(bench, batch_size, steps, repeats):
             else:
                 times[name].append(fit(dataset if name == "real" else cached))
     seconds = {k: statistics.median(v) for k, v in times.items()}
+    startup = statistics.median(first_batch_seconds(dataset) for _ in range(5))
     items = steps * batch_size * len(MODALITIES)
     pipeline_rate = items / seconds["pipeline"]
     consume_rate = items / seconds["cached"]
@@ -105,7 +116,9 @@ def training_part(bench, batch_size, steps, repeats):
         f"fit_cached={consume_rate:.0f} items/s "
         f"({seconds['cached'] / steps * 1e3:.1f} ms/step) "
         f"fit_real={items / seconds['real']:.0f} items/s "
-        f"({seconds['real'] / steps * 1e3:.1f} ms/step)"
+        f"({seconds['real'] / steps * 1e3:.1f} ms/step) "
+        f"iterator_first_batch={startup * 1e3:.1f}ms "
+        f"(= {startup / seconds['real']:.3f} of a {steps}-step fit)"
     )
     return pipeline_rate / consume_rate, fraction
 
@@ -147,6 +160,11 @@ def jpeg_part(bench, num_files, batch_size, repeats):
                 verbose=False,
             ).prefetch(tf.data.AUTOTUNE)
 
+        paths, _ = cm_zoo.data.read_list_file(list_path)
+        start = time.perf_counter()
+        for path in paths:
+            cm_zoo.data.decode_image_file(path, IMAGE_SIZE)
+        serial_s = time.perf_counter() - start
         readers = {"ours": ours, "keras": theirs}
         times = {name: [] for name in readers}
         for repeat in range(repeats):
@@ -157,6 +175,11 @@ def jpeg_part(bench, num_files, batch_size, repeats):
                     raise RuntimeError(f"{name} read {count} of {num_files}")
                 times[name].append(seconds)
     rates = {k: num_files / statistics.median(v) for k, v in times.items()}
+    print(
+        f"serial python decode (decode_image_file loop, one thread): "
+        f"{num_files / serial_s:.0f} items/s; make_list_dataset epoch / "
+        f"serial loop = {num_files / rates['ours'] / serial_s:.2f}"
+    )
     print(
         f"jpeg list pipeline ({num_files} files, {IMAGE_SIZE}x{IMAGE_SIZE}, "
         f"batch {batch_size}): make_list_dataset={rates['ours']:.0f} items/s "
@@ -170,7 +193,7 @@ def main():
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--batch-size", type=int, default=32)
     args = parser.parse_args()
-    steps, repeats = (20, 5) if args.quick else (50, 7)
+    steps, repeats = (40, 5) if args.quick else (100, 7)
     print(
         f"cores={os.cpu_count()} load={os.getloadavg()[0]:.1f} "
         f"modalities={','.join(MODALITIES)} batch={args.batch_size}"

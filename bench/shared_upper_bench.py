@@ -51,26 +51,29 @@ def measure(config, x, y, num_classes, repeats, inner):
     for step in steps.values():  # one trace per modality subset
         step()
         step()
-    times = {name: [] for name in ("multi", "singles")}
+    times = {name: [] for name in ("multi", *MODALITIES)}
     for repeat in range(repeats):
         order = ["multi", "singles"]
         for name in order if repeat % 2 == 0 else order[::-1]:
-            start = time.perf_counter()
-            for _ in range(inner):
-                if name == "multi":
+            if name == "multi":
+                start = time.perf_counter()
+                for _ in range(inner):
                     steps["multi"]()
-                else:
-                    for m in MODALITIES:
-                        steps[m]()
-            times[name].append((time.perf_counter() - start) / inner)
-    singles = {}
-    for m in MODALITIES:  # breakdown only; not interleaved with the rest
-        start = time.perf_counter()
-        for _ in range(inner):
-            steps[m]()
-        singles[m] = (time.perf_counter() - start) / inner
+                times["multi"].append((time.perf_counter() - start) / inner)
+                continue
+            elapsed = dict.fromkeys(MODALITIES, 0.0)
+            for _ in range(inner):
+                for m in MODALITIES:
+                    start = time.perf_counter()
+                    steps[m]()
+                    elapsed[m] += time.perf_counter() - start
+            for m in MODALITIES:
+                times[m].append(elapsed[m] / inner)
     multi = statistics.median(times["multi"])
-    summed = statistics.median(times["singles"])
+    singles = {m: statistics.median(times[m]) for m in MODALITIES}
+    summed = statistics.median(
+        [sum(block) for block in zip(*(times[m] for m in MODALITIES))]
+    )
     breakdown = " ".join(f"{m}={s * 1e3:.1f}ms" for m, s in singles.items())
     print(
         f"hidden_dim={config['hidden_dim']}: multi_step={multi * 1e3:.1f}ms "
@@ -85,7 +88,7 @@ def main():
     parser.add_argument("--paper-upper", action="store_true")
     parser.add_argument("--batch-size", type=int, default=32)
     args = parser.parse_args()
-    repeats, inner = (7, 3) if args.quick else (11, 5)
+    repeats, inner = (15, 3) if args.quick else (25, 5)
     print(
         f"cores={os.cpu_count()} load={os.getloadavg()[0]:.1f} "
         f"modalities={','.join(MODALITIES)} batch={args.batch_size}"

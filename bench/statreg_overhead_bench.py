@@ -7,7 +7,10 @@ the same preset and the same (untrained) source network, on one batch of
 the embedded clip-art benchmark (clipart, sketch, description; 32 rows
 each, the recipe's default). The curriculum callbacks are not run, so
 every layer trains (the released phase of A/C). Blocks of steps of the
-two models alternate; medians are reported. Target: at most 1.05x.
+two models alternate; medians are reported. Target: at most 1.05x. As
+the op breakdown, the method's StatReg layers are also timed alone (NLL
++ gradient, once per regularized modality, at the same batch) with the
+op count of their graph.
 
 Part 2, the prior alone: `GMMStatReg` NLL + gradient w.r.t. its input at
 B=128 over K (10-400, D=4096) and D (256-9216, K=100) against
@@ -136,6 +139,40 @@ def time_train_steps(tasks, x, y, repeats, inner):
     return interleaved_medians(steps, repeats, inner)
 
 
+def regularizers_alone(task, batch_size, repeats, rng):
+    """Seconds and graph op count of the task's StatReg layers alone.
+
+    Every regularizer runs once per regularized modality, as in a step.
+    """
+    inputs = {
+        layer: tf.constant(
+            np.abs(rng.standard_normal((batch_size, reg.means.shape[1]))),
+            "float32",
+        )
+        for layer, reg in task.regularizers.items()
+    }
+    copies = len(task.regularized_modalities)
+
+    @tf.function
+    def forward_backward():
+        grads = []
+        for layer, reg in task.regularizers.items():
+            for _ in range(copies):
+                x = inputs[layer]
+                with tf.GradientTape() as tape:
+                    tape.watch(x)
+                    reg(x, training=True)
+                    loss = tf.add_n(reg.losses)
+                grads.append(tf.reduce_sum(tape.gradient(loss, x)))
+        return tf.add_n(grads)
+
+    function = {"alone": lambda: forward_backward().numpy()}
+    function["alone"]()
+    graph = forward_backward.get_concrete_function().graph
+    num_ops = len(graph.get_operations())
+    return interleaved_medians(function, repeats, 5)["alone"], num_ops
+
+
 def train_step_overhead(preset, batch_size, repeats, inner, rng):
     config = cm_zoo.presets.get(preset)["config"]
     if preset.endswith("_tiny"):
@@ -149,13 +186,20 @@ def train_step_overhead(preset, batch_size, repeats, inner, rng):
         tasks = build_pair(method, baseline, config, num_classes, rng)
         seconds = time_train_steps(tasks, x, y, repeats, inner)
         ratio = seconds[method] / seconds[baseline]
+        alone, num_ops = regularizers_alone(
+            tasks[method], batch_size, repeats, rng
+        )
         items = batch_size * len(MODALITIES)
         print(
             f"{preset} batch={batch_size}x{len(MODALITIES)}: "
             f"{method}={seconds[method] * 1e3:.1f}ms "
             f"{baseline}={seconds[baseline] * 1e3:.1f}ms "
             f"({items / seconds[baseline]:.0f} items/s) "
-            f"{method}/{baseline}={ratio:.3f}"
+            f"{method}/{baseline}={ratio:.3f}; its "
+            f"{len(tasks[method].regularizers)} StatReg layers x "
+            f"{len(tasks[method].regularized_modalities)} modalities alone: "
+            f"{alone * 1e3:.1f}ms = {alone / seconds[baseline]:.3f} of the "
+            f"baseline step, {num_ops} graph ops (NLL + d/dx)"
         )
         ratios[method] = ratio
         del tasks
@@ -285,7 +329,7 @@ def main():
         f"K={NUM_COMPONENTS} layers={','.join(REGULARIZED_LAYERS)} "
         f"modalities={','.join(MODALITIES)}"
     )
-    repeats, inner = (7, 3) if args.quick else (11, 5)
+    repeats, inner = (15, 3) if args.quick else (21, 5)
     ratios = train_step_overhead(
         "cmplaces_alexnet_tiny", args.batch_size, repeats, inner, rng
     )
