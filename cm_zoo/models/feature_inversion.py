@@ -129,10 +129,15 @@ class FeatureInversionDecoder(keras.Model):
         Returns:
             uint8 array, pixels rounded from the `[0, 1]` output.
         """
-        pixels = self.predict(
-            np.asarray(features, dtype="float32"),
-            batch_size=batch_size,
-            verbose=0,
+        features = np.asarray(features, dtype="float32")
+        pixels = np.concatenate(
+            [
+                keras.ops.convert_to_numpy(
+                    self(features[start : start + batch_size], training=False)
+                )
+                for start in range(0, features.shape[0], batch_size)
+            ]
+            + [np.zeros((0, self.image_size, self.image_size, 3), "float32")]
         )
         return np.round(np.clip(pixels, 0.0, 1.0) * 255.0).astype("uint8")
 
