@@ -18,7 +18,7 @@ of all repeats is kept. Also compared with:
   (a) the matmul lower bound of one iteration: the four `N x D x K`
       products (E-step `x^2 P^T`, `x (mu P)^T`; M-step `r^T x`,
       `r^T x^2`), 8*N*D*K FLOPs over the float32 matmul FLOP/s calibrated
-      in this run on 1024^3;
+      on 1024^3 in every repeat, between the fits (median);
   (b) the same four products timed bare in TensorFlow;
   (c) ours fed a dataset of pre-cut `(1000, D)` batches instead of the
       NumPy array (which `fit_diagonal_gmm` slices row by row and
@@ -147,7 +147,7 @@ def matmul_flops_per_second():
     matmul = tf.function(lambda: tf.reduce_sum(tf.matmul(a, b)))
     matmul().numpy()
     times = []
-    for _ in range(7):
+    for _ in range(5):
         start = time.perf_counter()
         for _ in range(5):
             matmul().numpy()
@@ -201,7 +201,11 @@ def main():
     _, initial = fit_ours(x, 0)  # the shared starting point
     per_iteration = {"ours": [], "sklearn": [], "ours_prebatched": []}
     x_batches = prebatched(x, 1000)
+    flops_per_s, bare_s = [], []
     for repeat in range(repeats):
+        # The references are timed in every repeat, between the fits.
+        flops_per_s.append(matmul_flops_per_second())
+        bare_s.append(bare_matmuls_seconds(x, repeats=1))
         order = list(per_iteration)
         for name in order if repeat % 2 == 0 else order[::-1]:
             if name == "ours":
@@ -229,9 +233,9 @@ def main():
     ll_sklearn = float(np.mean(theirs.log_prob(x)))
     rel_diff = abs(ll_ours - ll_sklearn) / abs(ll_sklearn)
 
-    flops_per_s = matmul_flops_per_second()
+    flops_per_s = statistics.median(flops_per_s)
     bound_s = 8 * num_examples * DIM * NUM_COMPONENTS / flops_per_s
-    bare_s = bare_matmuls_seconds(x, repeats=3)
+    bare_s = statistics.median(bare_s)
     print(
         f"calibration: float32 matmul 1024^3 = {flops_per_s / 1e9:.1f} "
         "GFLOP/s (same run)"
