@@ -26,6 +26,17 @@ import cm_zoo
 from cm_zoo import modalities
 
 LAYERS = ("pool5", "fc6", "fc7")
+# run_config.json "args" worth quoting in the report header.
+TRAINING_SETTINGS = (
+    "source_epochs",
+    "epochs",
+    "freeze_epochs",
+    "steps_per_epoch",
+    "batch_size",
+    "optimizer",
+    "num_components",
+    "seed",
+)
 
 
 def parse_args(argv):
@@ -269,10 +280,19 @@ def header_notes(args, runs, bench, results, seconds):
         for r, c in zip(runs, configs)
         if c.get("data_manifest_sha256") != bench.manifest_sha256
     ]
+    parents = {}
+    for run in runs:
+        parents.setdefault(run.parent.as_posix(), []).append(run.name)
+    listed = "; ".join(f"`{p}/` ({', '.join(n)})" for p, n in parents.items())
+    trained = configs[0].get("args", {})
+    settings = ", ".join(
+        f"{key} {trained[key]}" for key in TRAINING_SETTINGS if key in trained
+    )
     notes = list(args.note)
     notes.append(
-        f"Runs: {', '.join(f'`{r}`' for r in runs)} (preset "
-        f"`{configs[0]['preset']}`). Test split of the clip-art benchmark "
+        f"Runs: {listed}; preset `{configs[0]['preset']}`"
+        + (f"; trained with {settings}" if settings else "")
+        + ". Test split of the clip-art benchmark "
         f"(manifest sha256 `{bench.manifest_sha256[:12]}`): {sizes} items, "
         f"{len(bench.class_names)} categories. Scores in percent; the best "
         "of each column in bold. Evaluation seed "

@@ -21,11 +21,27 @@ def _features(seed):
 
 
 def test_units_selective_in_every_modality_rank_first():
-    out = unit_selection.selective_units(_features(0), 2)
+    out = unit_selection.selective_units(
+        _features(0), 2, distinct_categories=False
+    )
     assert out["units"].tolist() == [2, 4]
     scores = out["scores"]
     assert scores[2] > scores[4] > max(np.delete(scores, [2, 4]))
     assert 0.0 <= scores.min() and scores.max() <= 1.0
+
+
+def test_distinct_categories_skip_a_second_unit_of_the_same_concept():
+    features = _features(0)
+    for x, labels in features.values():
+        x[:, 5] += 1.0 * (labels == 0)  # weaker, but prefers category 0
+    same = unit_selection.selective_units(
+        features, 2, distinct_categories=False
+    )
+    assert same["units"].tolist() == [2, 4]
+    assert same["categories"].tolist() == [2, 2]
+    distinct = unit_selection.selective_units(features, 2)
+    assert distinct["units"].tolist() == [2, 5]
+    assert distinct["categories"].tolist() == [2, 0]
 
 
 def test_score_matches_between_class_variance_share():
