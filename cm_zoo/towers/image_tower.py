@@ -2,6 +2,7 @@
 
 import keras
 
+from cm_zoo.layers.shared import ImageAugmentation
 from cm_zoo.layers.shared import ImagePreprocessing
 from cm_zoo.towers.tower import Tower
 
@@ -24,6 +25,10 @@ class ImageTower(Tower):
         conv2_kernel_size: int. Kernel side of conv2. Defaults to `5`.
         use_batch_norm: bool. Batch-normalise each convolution (not in the
             paper; helps small models trained from scratch). Defaults to
+            `False`.
+        augment: bool. With `training=True`, mirror images left-right and
+            shift them by up to 10% (AlexNet/Places-CNN trained on random
+            crops and mirrors); inference is unaffected. Defaults to
             `False`.
         dtype: string or `keras.DTypePolicy`. Layer dtype policy.
 
@@ -52,6 +57,7 @@ class ImageTower(Tower):
         conv1_strides=4,
         conv2_kernel_size=5,
         use_batch_norm=False,
+        augment=False,
         dtype=None,
         **kwargs,
     ):
@@ -71,6 +77,8 @@ class ImageTower(Tower):
         stages = [
             ImagePreprocessing(image_size, dtype=dtype, name="preprocess")
         ]
+        if augment:
+            stages.append(ImageAugmentation(dtype=dtype, name="augment"))
         for index, (filters, size) in enumerate(
             zip(conv_filters, kernel_sizes)
         ):
@@ -119,6 +127,7 @@ class ImageTower(Tower):
         self.conv1_strides = int(conv1_strides)
         self.conv2_kernel_size = int(conv2_kernel_size)
         self.use_batch_norm = bool(use_batch_norm)
+        self.augment = bool(augment)
 
     _config_keys = (
         "image_size",
@@ -127,6 +136,7 @@ class ImageTower(Tower):
         "conv1_strides",
         "conv2_kernel_size",
         "use_batch_norm",
+        "augment",
     )
 
 

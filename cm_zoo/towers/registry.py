@@ -70,6 +70,7 @@ def build_image_tower(config, name):
         conv1_strides=config["conv1_strides"],
         conv2_kernel_size=config["conv2_kernel_size"],
         use_batch_norm=config["use_batch_norm"],
+        augment=config.get("augment", False),
         dtype=config.get("dtype"),
         name=name,
     )

@@ -68,3 +68,23 @@ def test_mixed_precision_tower_computes_in_float16():
     tower = ImageTower(**SMALL, dtype="mixed_float16")
     out = tower(np.zeros((1, 32, 32, 3), "uint8"))
     assert keras.backend.standardize_dtype(out.dtype) == "float16"
+
+
+def test_augmentation_only_changes_training_outputs():
+    tower = ImageTower(**SMALL, augment=True)
+    images = np.random.default_rng(2).integers(0, 255, (4, 32, 32, 3), "uint8")
+    plain = ImageTower(**SMALL)
+    for layer in plain.layers:
+        layer.set_weights(tower.get_layer(layer.name).get_weights())
+    np.testing.assert_allclose(tower(images), plain(images), atol=1e-6)
+    assert not np.allclose(tower(images, training=True), plain(images))
+    assert ImageTower.from_config(tower.get_config()).augment
+
+
+def test_plain_call_is_inference_even_with_batch_norm():
+    tower = ImageTower(**SMALL, use_batch_norm=True, augment=True)
+    images = np.random.default_rng(3).integers(0, 255, (4, 32, 32, 3), "uint8")
+    np.testing.assert_allclose(
+        tower(images), tower(images, training=False), atol=1e-6
+    )
+    np.testing.assert_allclose(tower(images[:1]), tower(images)[:1], atol=1e-5)

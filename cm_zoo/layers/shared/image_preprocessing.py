@@ -36,12 +36,6 @@ class ImagePreprocessing(keras.layers.Layer):
                 f"Received: image_size={image_size}"
             )
         self.image_size = int(image_size)
-        self._resize = keras.layers.Resizing(
-            self.image_size,
-            self.image_size,
-            dtype=self.dtype_policy,
-            name="resize",
-        )
         self.built = True
 
     def call(self, images):
@@ -50,9 +44,14 @@ class ImagePreprocessing(keras.layers.Layer):
                 f"Layer {self.name!r} expects RGB images of shape "
                 f"(batch, height, width, 3). Received: shape={images.shape}"
             )
-        pixels = keras.ops.cast(images, self.compute_dtype)
-        pixels = self._resize(pixels)
-        return pixels / 127.5 - 1.0
+        # keras.ops, not a `Resizing` sublayer: that layer's `training=True`
+        # default would leak into the call context of the whole tower.
+        pixels = keras.ops.image.resize(
+            keras.ops.cast(images, "float32"),
+            (self.image_size, self.image_size),
+            interpolation="bilinear",
+        )
+        return keras.ops.cast(pixels / 127.5 - 1.0, self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.image_size, self.image_size, 3)
