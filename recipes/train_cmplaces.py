@@ -292,7 +292,9 @@ def evaluate(backbone, bench, names, holdout):
         metrics["zero_shot_retrieval"] = (
             cm_zoo.evaluation.cross_modal_retrieval(
                 # Within-modal retrieval leaves the query out: N - 1 targets.
-                fc7, classes=holdout, k=min(10, held_out - 1)
+                fc7,
+                classes=holdout,
+                k=min(10, held_out - 1),
             )
         )
         metrics["zero_shot_accuracy"] = {
