@@ -228,7 +228,9 @@ def fit_priors(args, bench, source, kind, root, out):
         for layer, prior in fitted.items():
             prior.save(out / "priors" / f"{kind}_{layer}.npz")
             priors[layer] = prior
-        shutil.rmtree(out / "priors" / f"{kind}_em")
+        em_checkpoints = out / "priors" / f"{kind}_em"
+        if em_checkpoints.exists():  # GMM only; the Gaussian is one pass.
+            shutil.rmtree(em_checkpoints)
     return priors
 
 
