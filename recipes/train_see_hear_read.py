@@ -37,6 +37,13 @@ from cm_zoo import modalities
 
 shr = cm_zoo.models.see_hear_read
 
+# The rows of the paper's Table 1 that `--loss` selects.
+LOSS_LABELS = {
+    "transfer": "See-Hear-Read: model transfer",
+    "ranking": "See-Hear-Read: ranking",
+    "both": "See-Hear-Read: model transfer + ranking",
+}
+
 IMAGE = modalities.CLIPART
 SOUND = modalities.SOUND
 TEXT = modalities.DESCRIPTION
@@ -316,6 +323,7 @@ def main(argv=None):
         root / "run_config.json",
         {
             "model_name": f"see_hear_read_{args.loss}",
+            "method": LOSS_LABELS[args.loss],
             "preset": args.preset,
             "class_names": bench.class_names,
             "data_manifest_sha256": bench.manifest_sha256,
