@@ -93,6 +93,17 @@ def parse_args(argv):
         help="mirror and shift training images (in the towers, training only)",
     )
     parser.add_argument(
+        "--include-paired",
+        action="store_true",
+        help="also train on the items of the See-Hear-Read training pairs "
+        "(unpaired use; test items stay unseen)",
+    )
+    parser.add_argument(
+        "--include-lexicon",
+        action="store_true",
+        help="also train descriptions on the benchmark's WordNet lexicon",
+    )
+    parser.add_argument(
         "--eval-split",
         default="test",
         choices=["test", "val"],
@@ -206,7 +217,7 @@ def train_source(args, bench, config, strategy, root, out):
         )
         task = cm_zoo.models.CrossModalClassifier(source, name="source")
         task.compile(optimizer=make_optimizer(args), jit_compile=jit)
-    data = {source_modality: bench.arrays(source_modality, "train")}
+    data = {source_modality: training_items(bench, source_modality, args)}
     epochs = args.source_epochs
     fit(args, task, data, epochs, strategy, root / "source", [], jit)
     (out / "source").mkdir(parents=True, exist_ok=True)
@@ -231,7 +242,7 @@ def fit_priors(args, bench, source, kind, root, out):
         else:
             missing.append(layer)
     if missing:
-        x, _ = bench.arrays(bench.source_modality, "train")
+        x, _ = training_items(bench, bench.source_modality, args)
         fitted = cm_zoo.models.cmplaces.fit_source_priors(
             source,
             x,
@@ -251,11 +262,36 @@ def fit_priors(args, bench, source, kind, root, out):
     return priors
 
 
-def training_arrays(bench, names, holdout, split="train"):
+def training_items(bench, modality, args):
+    """A modality's labelled training items, `(x, y)`.
+
+    With `--include-paired`, the See-Hear-Read training pairs' items of this
+    modality are added: more labelled items of the same categories, used
+    without their pairing (each modality is still sampled on its own). With
+    `--include-lexicon`, descriptions also get the benchmark's WordNet
+    lexicon (category words, their hyponyms and glosses).
+    """
+    x, y = bench.arrays(modality, "train")
+    parts = [(x, y)]
+    if args.include_paired:
+        parts += [
+            (pairs[modality], pairs["label"])
+            for pairs in bench.paired("train").values()
+            if modality in pairs
+        ]
+    if args.include_lexicon and modality == modalities.DESCRIPTION:
+        parts.append(bench.lexicon())
+    return (
+        np.concatenate([part[0] for part in parts]),
+        np.concatenate([part[1] for part in parts]),
+    )
+
+
+def training_arrays(bench, names, holdout, args):
     """`{modality: (x, y)}`, held-out classes removed from target modalities."""
     arrays = {}
     for modality in names:
-        x, y = bench.arrays(modality, split)
+        x, y = training_items(bench, modality, args)
         if holdout and modality != bench.source_modality:
             keep = ~np.isin(y, holdout)
             x, y = x[keep], y[keep]
@@ -354,7 +390,7 @@ def run_method(args, method, bench, config, strategy, source, holdout, dirs):
     history = fit(
         args,
         task,
-        training_arrays(bench, names, holdout),
+        training_arrays(bench, names, holdout, args),
         args.epochs,
         strategy,
         root / method,

@@ -66,3 +66,23 @@ def test_unknown_holdout_category_is_reported(tmp_path):
         recipe.main(
             ["--holdout-categories", "unicorn", "--output", str(tmp_path)]
         )
+
+
+def test_include_paired_adds_the_pairs_items_to_training():
+    import argparse
+
+    recipe = load_recipe()
+    bench = recipe.cm_zoo.data.clipart_benchmark.load()
+    plain = argparse.Namespace(include_paired=False, include_lexicon=False)
+    more = argparse.Namespace(include_paired=True, include_lexicon=False)
+    x, y = recipe.training_items(bench, "description", plain)
+    x_more, y_more = recipe.training_items(bench, "description", more)
+    extra = len(bench.paired("train")["image_text"]["label"])
+    assert len(x_more) == len(y_more) == len(x) + extra
+    clipart, _ = recipe.training_items(bench, "clipart", more)
+    pairs = bench.paired("train")
+    assert len(clipart) == len(bench.arrays("clipart", "train")[1]) + len(
+        pairs["image_sound"]["label"]
+    ) + len(pairs["image_text"]["label"])
+    sketch, _ = recipe.training_items(bench, "sketch", more)
+    assert len(sketch) == len(bench.arrays("sketch", "train")[1])
