@@ -19,6 +19,7 @@ EMBEDDED_PATH = os.path.join(
 )
 SPLITS = ("train", "val", "test")
 SOUND_RATE = 16000
+LEXICON_FILE = "lexicon.json"
 
 
 def load(path=None):
@@ -52,7 +53,9 @@ class ClipartBenchmark:
     Weakly aligned part (CMPlaces protocol): `arrays(modality, split)`; every
     modality comes from different source files, so only labels align them.
     Paired part (See-Hear-Read protocol): `paired(split)`; the same item seen
-    as clipart, heard as speech and read as text.
+    as clipart, heard as speech and read as text. Lexicon: `lexicon()`,
+    labelled WordNet texts (no source file, no split) naming what belongs to
+    each category, for teaching the description encoder unseen words.
 
     Attributes:
         class_names: list of str. Category names; index == label.
@@ -113,6 +116,9 @@ class ClipartBenchmark:
         rows, texts = zip(*json.loads(data["description.json"]))
         self._rows[modalities.DESCRIPTION] = np.array(rows, np.int32)
         self._values[modalities.DESCRIPTION] = np.array(texts, dtype=object)
+        self._lexicon = None
+        if LEXICON_FILE in data:
+            self._lexicon = json.loads(data[LEXICON_FILE])
         self._position = {
             key: {int(item): n for n, item in enumerate(rows)}
             for key, rows in self._rows.items()
@@ -173,6 +179,46 @@ class ClipartBenchmark:
             )
             for name, keys in sets.items()
         }
+
+    def lexicon(self):
+        """Returns the WordNet lexicon: `(texts, labels)`, text only.
+
+        One item per WordNet noun synset of a category (the synset whose
+        gloss the descriptions use, and its hyponyms a few levels down), as
+        `"<lemmas joined by ', '>: <gloss>"`; hyponyms whose lemmas also
+        belong to another category are left out. Not part of any split:
+        training data for the description encoder's vocabulary (e.g.
+        "parrot" or "sparrow" -> bird). Sorted by label, then text.
+
+        Returns:
+            `texts`: object array of python `str`; `labels`: int64 array.
+
+        Raises:
+            ValueError: if this build has no lexicon (built before it was
+                added).
+
+        Example:
+        >>> bench = cm_zoo.data.clipart_benchmark.load()
+        >>> texts, labels = bench.lexicon()
+        >>> texts.dtype, labels.dtype, len(texts) == len(labels)
+        (dtype('O'), dtype('int64'), True)
+        >>> i = next(i for i, t in enumerate(texts) if t.startswith("eagle,"))
+        >>> print(texts[i])  # doctest: +NORMALIZE_WHITESPACE
+        eagle, bird of Jove: any of various large keen-sighted diurnal birds
+        of prey noted for their broad wings and strong soaring flight
+        >>> bench.class_names[labels[i]]
+        'bird'
+        """
+        if self._lexicon is None:
+            raise ValueError(
+                f"This clip-art benchmark build has no lexicon: expected "
+                f"{LEXICON_FILE!r} in manifest.json's files, found "
+                f"{sorted(self.manifest['files'])}. Rebuild it with "
+                "`python3 recipes/build_clipart_benchmark.py`."
+            )
+        labels = np.array([label for label, _ in self._lexicon], np.int64)
+        texts = np.array([text for _, text in self._lexicon], dtype=object)
+        return texts, labels
 
     def _bundle(self, ids, keys):
         bundle = {key: self._take(key, ids) for key in keys}

@@ -1,4 +1,5 @@
 import hashlib
+import json
 import os
 import shutil
 
@@ -123,3 +124,66 @@ def test_tampered_or_missing_build_is_rejected(tmp_path):
         clipart_benchmark.load(str(copy))
     with pytest.raises(ValueError, match="manifest.json"):
         clipart_benchmark.load(str(tmp_path))
+
+
+def test_lexicon_covers_every_category(bench):
+    texts, labels = bench.lexicon()
+    assert texts.dtype == object and labels.dtype == np.int64
+    assert len(texts) == len(labels) > 0
+    assert all(isinstance(t, str) and t.strip() for t in texts)
+    assert labels.min() >= 0 and labels.max() < len(bench.class_names)
+    assert set(labels) == set(range(len(bench.class_names)))
+    # "<lemmas>: <gloss>", sorted by (label, text), no duplicates.
+    assert all(": " in t and t.split(": ", 1)[1].strip() for t in texts)
+    pairs = list(zip(labels.tolist(), texts.tolist()))
+    assert pairs == sorted(set(pairs))
+    names = dict(zip(texts.tolist(), labels.tolist()))
+    bird = bench.class_names.index("bird")
+    music = bench.class_names.index("music")
+    assert names[next(t for t in names if t.startswith("eagle,"))] == bird
+    assert any(t.startswith("parrot") and y == bird for t, y in names.items())
+    assert any(
+        "saxophone" in t.split(":")[0] and y == music for t, y in names.items()
+    )
+
+
+def test_lexicon_words_point_at_one_category(bench):
+    texts, labels = bench.lexicon()
+    owners = {}
+    for text, label in zip(texts, labels):
+        for lemma in text.split(": ", 1)[0].split(", "):
+            owners.setdefault(lemma.lower(), set()).add(int(label))
+    # Only the category synsets themselves may share a word with another.
+    shared = {w for w, o in owners.items() if len(o) > 1}
+    assert len(shared) <= 2, shared
+
+
+def test_lexicon_is_deterministic_and_listed(bench):
+    again = clipart_benchmark.load()
+    for a, b in zip(bench.lexicon(), again.lexicon()):
+        np.testing.assert_array_equal(a, b)
+    assert "lexicon.json" in bench.manifest["files"]
+    path = os.path.join(clipart_benchmark.EMBEDDED_PATH, "lexicon.json")
+    assert os.path.getsize(path) < 1_000_000
+
+
+def test_lexicon_missing_from_older_build(tmp_path):
+    copy = tmp_path / "bench"
+    shutil.copytree(clipart_benchmark.EMBEDDED_PATH, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    del manifest["files"]["lexicon.json"]
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    os.remove(copy / "lexicon.json")
+    old = clipart_benchmark.load(str(copy))
+    assert len(old.arrays("clipart", "train")[0]) > 0
+    with pytest.raises(ValueError, match="no lexicon.*'lexicon.json'"):
+        old.lexicon()
+
+
+def test_tampered_lexicon_is_rejected(tmp_path):
+    copy = tmp_path / "bench"
+    shutil.copytree(clipart_benchmark.EMBEDDED_PATH, copy)
+    with open(copy / "lexicon.json", "a") as f:
+        f.write(" ")
+    with pytest.raises(ValueError, match="lexicon.json.*expected sha256"):
+        clipart_benchmark.load(str(copy))

@@ -14,6 +14,7 @@ import numpy as np
 
 from cm_zoo import modalities
 from cm_zoo.data.clipart_build import catalog
+from cm_zoo.data.clipart_build import lexicon
 from cm_zoo.data.clipart_build import render
 from cm_zoo.data.clipart_build import speech
 
@@ -199,6 +200,11 @@ def build(out_dir, jobs=2):
             ensure_ascii=False,
         )
         f.write("\n")
+    with open(os.path.join(out_dir, "lexicon.json"), "w") as f:
+        json.dump(
+            lexicon.build_lexicon(wordnet), f, indent=0, ensure_ascii=False
+        )
+        f.write("\n")
     manifest = {
         "name": "clipart_benchmark",
         "class_names": list(catalog.CATEGORIES),
@@ -224,6 +230,7 @@ def build(out_dir, jobs=2):
                 "sketch.npz",
                 "sound.npz",
                 "description.json",
+                "lexicon.json",
             )
         },
         "items": manifest_items,
