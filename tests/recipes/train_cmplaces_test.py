@@ -86,3 +86,17 @@ def test_include_paired_adds_the_pairs_items_to_training():
     ) + len(pairs["image_text"]["label"])
     sketch, _ = recipe.training_items(bench, "sketch", more)
     assert len(sketch) == len(bench.arrays("sketch", "train")[1])
+
+
+def test_include_lexicon_adds_wordnet_texts_to_descriptions_only():
+    import argparse
+
+    recipe = load_recipe()
+    bench = recipe.cm_zoo.data.clipart_benchmark.load()
+    args = argparse.Namespace(include_paired=False, include_lexicon=True)
+    texts, labels = recipe.training_items(bench, "description", args)
+    lexicon_texts, _ = bench.lexicon()
+    base = len(bench.arrays("description", "train")[1])
+    assert len(texts) == len(labels) == base + len(lexicon_texts)
+    sketch, _ = recipe.training_items(bench, "sketch", args)
+    assert len(sketch) == len(bench.arrays("sketch", "train")[1])
