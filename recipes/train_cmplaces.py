@@ -122,7 +122,9 @@ def parse_args(argv):
         default=10.0,
         help="global gradient-norm clipping (all methods)",
     )
-    add_scaling_args(parser)
+    cm_zoo.training.add_scaling_arguments(
+        parser, jit_help="XLA, for tasks without the description tower"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--verbose", type=int, default=1)
     return parser.parse_args(argv)
@@ -139,56 +141,6 @@ def make_optimizer(args):
     return keras.optimizers.SGD(
         learning_rate, momentum=args.momentum, global_clipnorm=args.clipnorm
     )
-
-
-def add_scaling_args(parser):
-    """Distribution, precision and XLA flags (docs/RUNBOOK.md)."""
-    training = cm_zoo.training
-    parser.add_argument(
-        "--strategy", default="default", choices=list(training.STRATEGIES)
-    )
-    parser.add_argument(
-        "--tpu",
-        default="",
-        help="TPU name or grpc:// address for --strategy tpu "
-        "('local' on a TPU VM)",
-    )
-    parser.add_argument(
-        "--loop",
-        default="auto",
-        choices=list(training.LOOPS),
-        help="auto: Keras fit for default/mirrored, the custom "
-        "strategy.run loop for multiworker/tpu",
-    )
-    parser.add_argument(
-        "--save-every-steps",
-        type=int,
-        default=None,
-        help="custom loop: also checkpoint every N steps",
-    )
-    parser.add_argument(
-        "--mixed-precision",
-        default="none",
-        choices=["none", "mixed_float16", "mixed_bfloat16"],
-    )
-    parser.add_argument(
-        "--jit-compile",
-        action="store_true",
-        help="XLA, for tasks without the description tower",
-    )
-
-
-def setup_scaling(args):
-    """Dtype policy, strategy and batch check; returns the strategy."""
-    keras.config.set_dtype_policy(
-        "float32" if args.mixed_precision == "none" else args.mixed_precision
-    )
-    strategy = cm_zoo.training.make_strategy(args.strategy, tpu=args.tpu)
-    try:
-        cm_zoo.training.per_replica_batch_size(args.batch_size, strategy)
-    except ValueError as error:
-        raise SystemExit(f"--batch-size: {error}") from error
-    return strategy
 
 
 def use_jit(args, names, what):
@@ -474,7 +426,7 @@ def main(argv=None):
     if args.num_components is None:
         args.num_components = 100 if args.preset.endswith("_paper") else 10
     holdout = holdout_labels(args.holdout_categories, bench)
-    strategy = setup_scaling(args)
+    strategy = cm_zoo.training.strategy_from_arguments(args)
     chief = cm_zoo.training.is_chief(strategy)
     out = pathlib.Path(cm_zoo.training.worker_directory(root, strategy))
     source = train_source(args, bench, config, strategy, root, out)

@@ -106,30 +106,8 @@ def parse_args(argv):
         default=None,
         help="Adam; default 1e-4 (paper preset), 1e-3 (tiny)",
     )
-    training = cm_zoo.training
-    parser.add_argument(
-        "--strategy", default="default", choices=list(training.STRATEGIES)
-    )
-    parser.add_argument(
-        "--tpu", default="", help="TPU name or address for --strategy tpu"
-    )
-    parser.add_argument(
-        "--loop",
-        default="auto",
-        choices=list(training.LOOPS),
-        help="auto: Keras fit for default/mirrored, the custom "
-        "strategy.run loop for multiworker/tpu",
-    )
-    parser.add_argument("--save-every-steps", type=int, default=None)
-    parser.add_argument(
-        "--mixed-precision",
-        default="none",
-        choices=["none", "mixed_float16", "mixed_bfloat16"],
-    )
-    parser.add_argument(
-        "--jit-compile",
-        action="store_true",
-        help="refused: the text tower cannot be XLA-compiled",
+    cm_zoo.training.add_scaling_arguments(
+        parser, jit_help="refused: the text tower cannot be XLA-compiled"
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--verbose", type=int, default=1)
@@ -165,15 +143,7 @@ def setup_scaling(args):
             "the graph (tf.strings ops), which XLA cannot compile; train "
             "See, Hear, and Read without --jit-compile."
         )
-    keras.config.set_dtype_policy(
-        "float32" if args.mixed_precision == "none" else args.mixed_precision
-    )
-    strategy = cm_zoo.training.make_strategy(args.strategy, tpu=args.tpu)
-    try:
-        cm_zoo.training.per_replica_batch_size(args.batch_size, strategy)
-    except ValueError as error:
-        raise SystemExit(f"--batch-size: {error}") from error
-    return strategy
+    return cm_zoo.training.strategy_from_arguments(args)
 
 
 def load_or_train_teacher(args, bench, config, strategy, root, out):

@@ -7,6 +7,8 @@ from cm_zoo.training.raise_on_non_finite_loss import last_good_checkpoint
 from cm_zoo.training.resumable_backup_and_restore import (
     ResumableBackupAndRestore,
 )
+from cm_zoo.training.scaling_arguments import add_scaling_arguments
+from cm_zoo.training.scaling_arguments import strategy_from_arguments
 from cm_zoo.training.strategies import STRATEGIES
 from cm_zoo.training.strategies import is_chief
 from cm_zoo.training.strategies import make_strategy
@@ -23,11 +25,13 @@ __all__ = [
     "NonFiniteLossError",
     "RaiseOnNonFiniteLoss",
     "ResumableBackupAndRestore",
+    "add_scaling_arguments",
     "is_chief",
     "last_good_checkpoint",
     "make_strategy",
     "per_replica_batch_size",
     "remove_worker_directory",
+    "strategy_from_arguments",
     "train_task",
     "worker_directory",
 ]

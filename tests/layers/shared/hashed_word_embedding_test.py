@@ -6,13 +6,14 @@ from tests import test_case
 
 
 def test_layer_contract_mean_mode():
-    test_case.run_layer_test(
+    output = test_case.run_layer_test(
         HashedWordEmbedding,
         {"num_buckets": 32, "embedding_dim": 4},
         np.array(["a b", "c d e"], dtype=object),
         (2, 4),
         expected_num_trainable_weights=1,
     )
+    assert np.isfinite(output.numpy()).all()
 
 
 def test_mean_is_average_of_token_rows_without_ngrams():
