@@ -345,8 +345,9 @@ def main(argv=None):
     )
     (output / "report.md").write_text(report)
     metrics = {"title": args.title, "notes": notes, "methods": results}
-    safe = cm_zoo.evaluation.to_json_safe(metrics)
-    (output / "metrics.json").write_text(json.dumps(safe, indent=2) + "\n")
+    cm_zoo.evaluation.write_json(
+        output / "metrics.json", metrics, sort_keys=False
+    )
     print(f"wrote {output / 'report.md'} in {seconds:.0f} s")
     return results
 

@@ -21,7 +21,6 @@ over the replicas.
 """
 
 import argparse
-import json
 import pathlib
 import shutil
 import sys
@@ -358,8 +357,8 @@ def run_method(args, method, bench, config, strategy, source, holdout, dirs):
     metrics["eval_split"] = args.eval_split
     metrics["train_seconds"] = seconds
     metrics["history"] = history
-    write_json(run_dir / "metrics.json", metrics)
-    write_json(
+    cm_zoo.evaluation.write_json(run_dir / "metrics.json", metrics)
+    cm_zoo.evaluation.write_json(
         run_dir / "run_config.json",
         {
             "model_name": f"cmplaces_{method}",
@@ -374,12 +373,6 @@ def run_method(args, method, bench, config, strategy, source, holdout, dirs):
         },
     )
     return metrics
-
-
-def write_json(path, value):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    safe = cm_zoo.evaluation.to_json_safe(value)
-    path.write_text(json.dumps(safe, indent=2, sort_keys=True) + "\n")
 
 
 def holdout_labels(spec, bench):

@@ -23,7 +23,6 @@ refused: the text tower hashes strings, which XLA cannot compile.
 """
 
 import argparse
-import json
 import pathlib
 import sys
 import time
@@ -231,12 +230,6 @@ def evaluate(backbone, bench):
     }
 
 
-def write_json(path, value):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    safe = cm_zoo.evaluation.to_json_safe(value)
-    path.write_text(json.dumps(safe, indent=2, sort_keys=True) + "\n")
-
-
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     keras.utils.set_random_seed(args.seed)
@@ -288,8 +281,8 @@ def main(argv=None):
         train_seconds=train_seconds,
         history=history,
     )
-    write_json(root / "metrics.json", metrics)
-    write_json(
+    cm_zoo.evaluation.write_json(root / "metrics.json", metrics)
+    cm_zoo.evaluation.write_json(
         root / "run_config.json",
         {
             "model_name": f"see_hear_read_{args.loss}",

@@ -22,6 +22,7 @@ from cm_zoo.evaluation.report import median_rank_table
 from cm_zoo.evaluation.report import pair_label
 from cm_zoo.evaluation.report import retrieval_table
 from cm_zoo.evaluation.report import to_json_safe
+from cm_zoo.evaluation.report import write_json
 from cm_zoo.evaluation.report_writer import accuracy_table
 from cm_zoo.evaluation.report_writer import evaluation_report
 from cm_zoo.evaluation.retrieval import PROTOCOLS
@@ -58,5 +59,6 @@ __all__ = [
     "retrieval_table",
     "selective_units",
     "to_json_safe",
+    "write_json",
     "top_activating_items",
 ]

@@ -8,7 +8,9 @@ percentages with one decimal, as in the papers; the best entry of each
 column is bold.
 """
 
+import json
 import math
+import pathlib
 
 import numpy as np
 
@@ -258,6 +260,25 @@ def to_json_safe(value):
         value = float(value)
         return value if math.isfinite(value) else None
     return value
+
+
+def write_json(path, value, *, sort_keys=True):
+    """Writes `to_json_safe(value)` to `path`, creating its parents.
+
+    `sort_keys=False` keeps the dict order (e.g. methods in table order).
+
+    Example:
+    >>> import pathlib, tempfile
+    >>> from cm_zoo.evaluation import report
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "run" / "metrics.json"
+    >>> report.write_json(path, {"map": np.float32(0.25)})
+    >>> path.read_text()
+    '{\\n  "map": 0.25\\n}\\n'
+    """
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(to_json_safe(value), indent=2, sort_keys=sort_keys)
+    path.write_text(text + "\n")
 
 
 def _json_key(key):
