@@ -42,22 +42,8 @@ def extract_features(backbone, inputs, *, layers=("fc7",), batch_size=64):
         )
     features = {layer: {} for layer in layers}
     for modality, x in inputs.items():
-        encode = _inference_function(backbone, modality, tuple(layers))
         batches = tf.data.Dataset.from_tensor_slices(x).batch(batch_size)
-        chunks = [encode(batch) for batch in batches]
+        outputs = backbone.encoder(modality).predict(batches, verbose=0)
         for layer in layers:
-            features[layer][modality] = np.concatenate(
-                [chunk[layer].numpy() for chunk in chunks]
-            ).astype("float32")
+            features[layer][modality] = np.asarray(outputs[layer], "float32")
     return features
-
-
-def _inference_function(backbone, modality, layers):
-    backbone.upper_layers_for(modality)
-
-    @tf.function(reduce_retracing=True)
-    def encode(batch):
-        out = backbone.encode(modality, batch, training=False)
-        return {layer: tf.cast(out[layer], tf.float32) for layer in layers}
-
-    return encode
