@@ -20,13 +20,12 @@ import argparse
 import cProfile
 import os
 import pstats
-import statistics
 import tempfile
-import time
 
 import keras
 import numpy as np
 import tensorflow as tf
+from interleaved_timing import interleaved_medians
 
 import cm_zoo
 
@@ -52,18 +51,6 @@ def batch_of(bench, modality, size):
     if modality == "description":
         return tf.constant([str(t) for t in x[rows]])
     return tf.constant(x[rows])
-
-
-def time_calls(functions, repeats, inner):
-    times = {name: [] for name in functions}
-    order = list(functions)
-    for repeat in range(repeats):
-        for name in order if repeat % 2 == 0 else order[::-1]:
-            start = time.perf_counter()
-            for _ in range(inner):
-                functions[name]()
-            times[name].append((time.perf_counter() - start) / inner)
-    return {name: statistics.median(v) for name, v in times.items()}
 
 
 def profile_calls(function, num_calls):
@@ -120,7 +107,7 @@ def main():
                         other, outputs[0], rtol=1e-4, atol=1e-5
                     )
                 inner = 20 if batch == 1 else 3
-                seconds = time_calls(functions, repeats, inner)
+                seconds = interleaved_medians(functions, repeats, inner)
                 key = f"{modality}_b{batch}"
                 ratios[key] = seconds["load_encoder"] / seconds["in_process"]
                 print(

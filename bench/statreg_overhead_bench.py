@@ -32,12 +32,11 @@ geometric mean), then `ratio=<x>` (= c_over_a). Never collected by pytest.
 import argparse
 import math
 import os
-import statistics
-import time
 
 import keras
 import numpy as np
 import tensorflow as tf
+from interleaved_timing import interleaved_medians
 
 import cm_zoo
 
@@ -45,19 +44,6 @@ MODALITIES = ("clipart", "sketch", "description")
 REGULARIZED_LAYERS = ("pool5", "fc6", "fc7")
 NUM_COMPONENTS = 100
 TFP_MAX_BYTES = 2**30
-
-
-def interleaved_medians(functions, repeats, inner):
-    """Median seconds per call of each function, blocks alternating order."""
-    times = {name: [] for name in functions}
-    order = list(functions)
-    for repeat in range(repeats):
-        for name in order if repeat % 2 == 0 else order[::-1]:
-            start = time.perf_counter()
-            for _ in range(inner):
-                functions[name]()
-            times[name].append((time.perf_counter() - start) / inner)
-    return {name: statistics.median(v) for name, v in times.items()}
 
 
 def random_prior(num_components, dim, rng):
