@@ -34,7 +34,7 @@ BATCHES = (1, 64)
 
 
 def build_backbone(num_classes):
-    config = cm_zoo.presets.get("cmplaces_alexnet_tiny")["config"]
+    config = cm_zoo.presets.get("cmplaces_alexnet_tiny").config()
     keras.utils.set_random_seed(0)
     towers = {m: cm_zoo.towers.build_tower(m, config) for m in MODALITIES}
     return cm_zoo.models.CrossModalBackbone(

@@ -102,7 +102,7 @@ def main():
     x = {m: v.numpy() for m, v in x.items()}
     y = {m: v.numpy() for m, v in y.items()}
     num_classes = len(bench.class_names)
-    config = cm_zoo.presets.get("cmplaces_alexnet_tiny")["config"]
+    config = cm_zoo.presets.get("cmplaces_alexnet_tiny").config()
     ratio = measure(config, x, y, num_classes, repeats, inner)
     if args.paper_upper:
         config["hidden_dim"] = 4096

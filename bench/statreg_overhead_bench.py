@@ -23,7 +23,12 @@ B=128 over K (10-400, D=4096) and D (256-9216, K=100) against
 
 Prints `c_over_a=`, `b_over_bl=`, per-shape lines, `ratio_vs_tfp=` (TFP
 time / ours, geometric mean), `ratio_over_bound=` (ours / bound,
-geometric mean), then `ratio=<x>` (= c_over_a). Never collected by pytest.
+geometric mean), `ratio_over_bare_matmuls=` (ours / bare matmuls,
+geometric mean over the K=100 shapes, D=256-9216; `..._all_shapes=` adds
+the K sweep), `statreg_fraction=` (Method C's StatReg layers alone, 6
+evaluations of NLL + gradient, over the Method A step; `..._b_gmm=` the
+same for B-GMM over BL-Individual), then `ratio=<x>` (= c_over_a). Never
+collected by pytest.
 
     python bench/statreg_overhead_bench.py --quick
     python bench/statreg_overhead_bench.py --paper   # adds the paper preset
@@ -160,14 +165,14 @@ def regularizers_alone(task, batch_size, repeats, rng):
 
 
 def train_step_overhead(preset, batch_size, repeats, inner, rng):
-    config = cm_zoo.presets.get(preset)["config"]
+    config = cm_zoo.presets.get(preset).config()
     if preset.endswith("_tiny"):
         x, y, num_classes = benchmark_batch(batch_size)
     else:
         num_classes = config["num_classes"]
         x = synthetic_batch(config, batch_size, rng)
         y = {m: rng.integers(0, num_classes, batch_size) for m in MODALITIES}
-    ratios = {}
+    ratios, fractions = {}, {}
     for method, baseline in (("C", "A_tune"), ("B_gmm", "bl_individual")):
         tasks = build_pair(method, baseline, config, num_classes, rng)
         seconds = time_train_steps(tasks, x, y, repeats, inner)
@@ -188,9 +193,10 @@ def train_step_overhead(preset, batch_size, repeats, inner, rng):
             f"baseline step, {num_ops} graph ops (NLL + d/dx)"
         )
         ratios[method] = ratio
+        fractions[method] = alone / seconds[baseline]
         del tasks
         keras.backend.clear_session()
-    return ratios
+    return ratios, fractions
 
 
 def matmul_flops_per_second(repeats):
@@ -270,14 +276,14 @@ def prior_scaling(quick, rng):
         f"calibration: float32 matmul 1024^3 = {flops_per_s / 1e9:.1f} "
         "GFLOP/s (same run)"
     )
-    vs_tfp, over_bound, over_bare = [], [], []
+    vs_tfp, over_bound, over_bare = [], [], {}
     for num_components, dim in shapes:
         ours_s, tfp_s, bare_s = prior_cost(
             num_components, dim, batch_size, repeats, rng
         )
         bound_s = 8 * batch_size * num_components * dim / flops_per_s
         over_bound.append(ours_s / bound_s)
-        over_bare.append(ours_s / bare_s)
+        over_bare[num_components, dim] = ours_s / bare_s
         tfp_text = "tfp=skipped(>1GiB broadcast)"
         if tfp_s is not None:
             vs_tfp.append(tfp_s / ours_s)
@@ -292,7 +298,10 @@ def prior_scaling(quick, rng):
     return (
         geometric_mean(vs_tfp),
         geometric_mean(over_bound),
-        geometric_mean(over_bare),
+        geometric_mean(
+            [r for (k, _), r in over_bare.items() if k == NUM_COMPONENTS]
+        ),
+        geometric_mean(over_bare.values()),
     )
 
 
@@ -316,21 +325,26 @@ def main():
         f"modalities={','.join(MODALITIES)}"
     )
     repeats, inner = (15, 3) if args.quick else (21, 5)
-    ratios = train_step_overhead(
+    ratios, fractions = train_step_overhead(
         "cmplaces_alexnet_tiny", args.batch_size, repeats, inner, rng
     )
     if args.paper and not args.quick:
-        paper = train_step_overhead(
+        paper, _ = train_step_overhead(
             "cmplaces_alexnet_paper", args.paper_batch_size, 5, 1, rng
         )
         print(f"paper_c_over_a={paper['C']:.3f}")
         print(f"paper_b_over_bl={paper['B_gmm']:.3f}")
-    vs_tfp, over_bound, over_bare = prior_scaling(args.quick, rng)
+    vs_tfp, over_bound, over_bare, over_bare_all = prior_scaling(
+        args.quick, rng
+    )
     print(f"load_after={os.getloadavg()[0]:.1f}")
     print(f"b_over_bl={ratios['B_gmm']:.3f}")
     print(f"ratio_vs_tfp={vs_tfp:.2f}")
     print(f"ratio_over_bound={over_bound:.2f}")
     print(f"ratio_over_bare_matmuls={over_bare:.2f}")
+    print(f"ratio_over_bare_matmuls_all_shapes={over_bare_all:.2f}")
+    print(f"statreg_fraction_b_gmm={fractions['B_gmm']:.3f}")
+    print(f"statreg_fraction={fractions['C']:.3f}")
     print(f"c_over_a={ratios['C']:.3f}")
     print(f"ratio={ratios['C']:.3f}")
 

@@ -3,7 +3,9 @@
 Each sheet is a grid of random training items (fixed seed) with their
 category: images as they are stored, descriptions as wrapped text, sounds
 as log-magnitude spectrograms. `paired.png` shows test triplets (the same
-item as clipart, description and sound), one per row.
+item as clipart, description and sound), one per row; `source.png` the
+source pool (each drawing plainly, then three load-time views); `ood.png`
+the out-of-distribution split, one row per modality.
 
 Usage:
     python3 recipes/make_contact_sheets.py [--out docs/data] [--path DIR]
@@ -60,23 +62,56 @@ def draw_item(axis, modality, value, caption):
     axis.set_title(caption, fontsize=7)
 
 
+def grid_sheet(bench, tiles, title, path):
+    """Draws `(modality, value, label)` tiles in a ROWS x COLUMNS grid."""
+    figure, axes = plt.subplots(
+        ROWS, COLUMNS, figsize=(COLUMNS * 1.2, ROWS * 1.35)
+    )
+    for axis, (modality, value, label) in zip(axes.ravel(), tiles):
+        draw_item(axis, modality, value, bench.class_names[label])
+    figure.suptitle(title, fontsize=9)
+    figure.tight_layout()
+    figure.savefig(path, dpi=80, metadata={"Software": None})
+    plt.close(figure)
+
+
 def modality_sheet(bench, modality, path, seed):
     x, y = bench.arrays(modality, "train")
     rng = np.random.default_rng(seed)
     picks = rng.choice(len(x), size=COLUMNS * ROWS, replace=False)
-    figure, axes = plt.subplots(
-        ROWS, COLUMNS, figsize=(COLUMNS * 1.2, ROWS * 1.35)
-    )
-    for axis, index in zip(axes.ravel(), picks):
-        draw_item(axis, modality, x[index], bench.class_names[y[index]])
-    figure.suptitle(
+    tiles = [(modality, x[i], y[i]) for i in picks]
+    title = (
         f"clip-art benchmark: {modality} (train, random "
-        f"{COLUMNS * ROWS} of {len(x)})",
-        fontsize=9,
+        f"{COLUMNS * ROWS} of {len(x)})"
     )
-    figure.tight_layout()
-    figure.savefig(path, dpi=80, metadata={"Software": None})
-    plt.close(figure)
+    grid_sheet(bench, tiles, title, path)
+
+
+def source_sheet(bench, path, seed, views=4):
+    x, y = bench.source_pool("train", views=views, seed=seed)
+    rng = np.random.default_rng(seed)
+    drawings = rng.choice(len(y) // views, size=COLUMNS * ROWS // views)
+    tiles = [
+        ("clipart", x[d * views + v], y[d * views + v])
+        for d in drawings
+        for v in range(views)
+    ]
+    title = (
+        f"source pool (train, {len(y) // views} drawings): each drawing "
+        f"plainly, then {views - 1} load-time views"
+    )
+    grid_sheet(bench, tiles, title, path)
+
+
+def ood_sheet(bench, path, seed):
+    rng = np.random.default_rng(seed)
+    tiles = []
+    for modality in bench.modalities:
+        x, y = bench.arrays(modality, "ood")
+        picks = rng.choice(len(x), size=COLUMNS, replace=False)
+        tiles += [(modality, x[i], y[i]) for i in picks]
+    title = "out-of-distribution split: one row per modality"
+    grid_sheet(bench, tiles, title, path)
 
 
 def paired_sheet(bench, path, seed, rows=5):
@@ -110,9 +145,14 @@ def main():
         path = os.path.join(args.out, f"{modality}.png")
         modality_sheet(bench, modality, path, args.seed)
         print(f"wrote {path}")
-    path = os.path.join(args.out, "paired.png")
-    paired_sheet(bench, path, args.seed)
-    print(f"wrote {path}")
+    for name, sheet in (
+        ("paired", paired_sheet),
+        ("source", source_sheet),
+        ("ood", ood_sheet),
+    ):
+        path = os.path.join(args.out, f"{name}.png")
+        sheet(bench, path, args.seed)
+        print(f"wrote {path}")
 
 
 if __name__ == "__main__":

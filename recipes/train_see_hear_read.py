@@ -11,115 +11,125 @@ classifier is trained first as the teacher unless `--teacher` names one.
     python recipes/train_see_hear_read.py \
         --teacher runs/cmplaces/source/backbone.keras
 
-Run layout (`--output`): `teacher/backbone.keras` (when trained here),
-`backbone.keras` (the three-tower student), `task.weights.h5`,
-`metrics.json` (median ranks of paired retrieval in the six directions,
-sound <-> text through the image bridge, with chance; classifier transfer
-accuracies), `run_config.json`, TensorBoard `logs/` and a `backup/` (`fit`)
-or `checkpoints/` (custom loop) that resumes a killed run: rerun the same
-command. Scaling out (`--strategy`, `--mixed-precision`): docs/RUNBOOK.md.
-`--batch-size` is global, split over the replicas. `--jit-compile` is
-refused: the text tower hashes strings, which XLA cannot compile.
+The shipped `saved_models/see_hear_read_both` (issue 16: inputs varied as
+users bring them, the teacher on the source pool, settings chosen on val
+and the OOD split, then trained on train+val; resumes after a kill):
+
+    python recipes/train_see_hear_read.py --augment users \
+        --teacher-data pool --teacher-views 2 --teacher-epochs 16 \
+        --epochs 16 --train-splits train+val \
+        --output runs/ship_see_hear_read_both && \
+    python recipes/export.py runs/ship_see_hear_read_both \
+        --name see_hear_read_both --overwrite
+
+`--output` is a run directory (`cm_zoo.runs.RunDirectory`): `teacher/`,
+`backbone.keras`, `metrics.json` (median ranks in six directions with
+chance, classifier transfer), `report.md`, `run_config.json`, `logs/`;
+rerun the same command to resume a killed run. Unset flags take the
+preset's defaults. Scaling out: docs/RUNBOOK.md (`--jit-compile` is
+refused: the text tower hashes strings, which XLA cannot compile).
 """
 
 import argparse
+import dataclasses
 import pathlib
 import sys
 import time
 
-import keras
-import numpy as np
-import tensorflow as tf
+import recipe_arguments as flags
 
-import cm_zoo
-from cm_zoo import modalities
-
-shr = cm_zoo.models.see_hear_read
-
-# The rows of the paper's Table 1 that `--loss` selects.
-LOSS_LABELS = {
-    "transfer": "See-Hear-Read: model transfer",
-    "ranking": "See-Hear-Read: ranking",
-    "both": "See-Hear-Read: model transfer + ranking",
-}
-
-IMAGE = modalities.CLIPART
-SOUND = modalities.SOUND
-TEXT = modalities.DESCRIPTION
-LAYERS = ("pool5", "fc6", "fc7")
-DIRECTIONS = [
-    (IMAGE, SOUND),
-    (SOUND, IMAGE),
-    (IMAGE, TEXT),
-    (TEXT, IMAGE),
-    (SOUND, TEXT),
-    (TEXT, SOUND),
-]
-LOSS_WEIGHTS = {
-    "transfer": (1.0, 0.0),
-    "ranking": (0.0, 1.0),
-    "both": (1.0, 1.0),
+# The rows of the paper's Table 1 that `--loss` selects: label and the
+# weights of the model-transfer and ranking losses.
+LOSSES = {
+    "transfer": ("See-Hear-Read: model transfer", 1.0, 0.0),
+    "ranking": ("See-Hear-Read: ranking", 0.0, 1.0),
+    "both": ("See-Hear-Read: model transfer + ranking", 1.0, 1.0),
 }
 
 
 def parse_args(argv):
+    """Flags and their ranges; cm_zoo (TensorFlow) is not imported yet."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--preset",
-        default="see_hear_read_alexnet_tiny",
-        choices=[
-            n for n in cm_zoo.presets.names() if n.startswith("see_hear_read")
-        ],
-    )
-    parser.add_argument(
-        "--data", default=None, help="benchmark directory (default: embedded)"
-    )
-    parser.add_argument("--output", default="runs/see_hear_read")
-    parser.add_argument(
+    add = parser.add_argument
+    add("--preset", default="see_hear_read_alexnet_tiny")
+    add("--data", default=None, help="benchmark directory (default: embedded)")
+    add("--output", default="runs/see_hear_read")
+    add(
         "--teacher",
         default=None,
-        help="saved teacher .keras: a CrossModalBackbone "
-        "with a clipart tower, or a model from images to "
-        "logits (default: train one)",
+        help="saved teacher .keras: a CrossModalBackbone with a clipart "
+        "tower, or a model from images to logits (default: train one)",
     )
-    parser.add_argument("--teacher-epochs", type=int, default=8)
-    parser.add_argument("--epochs", type=int, default=12)
-    parser.add_argument("--steps-per-epoch", type=int, default=30)
-    parser.add_argument(
-        "--batch-size",
-        type=int,
-        default=32,
-        help="pairs per pair set per step, global: each of the N "
-        "replicas gets batch-size / N (must divide evenly)",
+    for name in ("teacher-epochs", "epochs", "steps-per-epoch"):
+        add(f"--{name}", type=flags.positive_int, help="default: preset")
+    add("--batch-size", type=flags.positive_int, help="pairs per set, global")
+    add("--loss", default="both", choices=list(LOSSES))
+    add(
+        "--augment",
+        nargs="?",
+        const="basic",
+        default="none",
+        choices=["none", "basic", "users"],
+        help="input variation in the training data (cm_zoo.runs."
+        "input_augmentation); bare --augment: basic",
     )
-    parser.add_argument(
-        "--loss",
-        default="both",
-        choices=list(LOSS_WEIGHTS),
-        help="paper Table 1 rows: model transfer, ranking, or both",
+    add(
+        "--teacher-data",
+        default="clipart",
+        choices=["clipart", "pool"],
+        help="teacher's drawings: the clip-art target or the source pool",
     )
-    parser.add_argument("--margin", type=float, default=0.1)
-    parser.add_argument(
-        "--learning-rate",
-        type=float,
-        default=None,
-        help="Adam; default 1e-4 (paper preset), 1e-3 (tiny)",
+    add("--teacher-views", type=flags.positive_int, default=1, help="pool")
+    add(
+        "--class-pairs",
+        action="store_true",
+        help="also pair every weakly aligned sound and description and "
+        "every WordNet lexicon text with a source-pool drawing of its "
+        "category",
     )
-    cm_zoo.training.add_scaling_arguments(
-        parser, jit_help="refused: the text tower cannot be XLA-compiled"
+    add(
+        "--train-splits",
+        default="train",
+        choices=["train", "train+val"],
+        help="train+val once settings are chosen on val and OOD",
     )
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--verbose", type=int, default=1)
-    return parser.parse_args(argv)
+    add("--margin", type=flags.non_negative_float, help="ranking loss")
+    add("--learning-rate", type=flags.positive_float, help="Adam")
+    flags.add_scaling_flags(parser, jit_help="refused: text tower")
+    add("--seed", type=flags.non_negative_int, default=0)
+    add("--verbose", type=int, default=1, choices=[0, 1, 2])
+    args = parser.parse_args(argv)
+    if args.teacher and not pathlib.Path(args.teacher).is_file():
+        parser.error(f"argument --teacher: no such file {args.teacher!r}")
+    if args.jit_compile:
+        parser.error(
+            "argument --jit-compile: the text tower hashes strings in the "
+            "graph (tf.strings ops), which XLA cannot compile"
+        )
+    return parser, args
 
 
-def learning_rate(args):
-    if args.learning_rate is not None:
-        return args.learning_rate
-    return 1e-4 if args.preset.endswith("_paper") else 1e-3
+def import_library():
+    """Imports cm_zoo (and so TensorFlow) once the flags are known."""
+    global cm_zoo, keras
+    with flags.quiet_tensorflow_import():
+        import keras
+
+        import cm_zoo
 
 
-def train(args, task, dataset, epochs, strategy, run_dir):
+def resolve_args(parser, args):
+    """Checks names against cm_zoo; the training settings with defaults."""
+    if args.preset not in cm_zoo.presets.names("see_hear_read"):
+        parser.error(
+            "argument --preset: expected one of "
+            f"{cm_zoo.presets.names('see_hear_read')}, got {args.preset!r}"
+        )
+    flags.check_scaling_flags(parser, args, cm_zoo.training.STRATEGIES)
+    return flags.with_flags(cm_zoo.presets.get(args.preset).training, args)
+
+
+def train(args, training, task, dataset, epochs, strategy, run_dir):
     """Resumable training (`cm_zoo.training.train_task`); the history dict."""
     return cm_zoo.training.train_task(
         task,
@@ -127,177 +137,167 @@ def train(args, task, dataset, epochs, strategy, run_dir):
         strategy=strategy,
         run_dir=run_dir,
         epochs=epochs,
-        steps_per_epoch=args.steps_per_epoch,
-        loop=args.loop,
+        steps_per_epoch=training.steps_per_epoch,
         save_every_steps=args.save_every_steps,
         verbose=args.verbose,
     )
 
 
-def setup_scaling(args):
-    """Dtype policy, strategy and batch check; returns the strategy."""
-    if args.jit_compile:
-        raise SystemExit(
-            "--jit-compile: the description (text) tower hashes strings in "
-            "the graph (tf.strings ops), which XLA cannot compile; train "
-            "See, Hear, and Read without --jit-compile."
-        )
-    return cm_zoo.training.strategy_from_arguments(args)
-
-
-def load_or_train_teacher(args, bench, config, strategy, root, out):
+def load_or_train_teacher(args, training, bench, strategy, runs):
     """A model from clip art to class logits, frozen by the task."""
-    path = args.teacher or root / "teacher" / "backbone.keras"
-    if pathlib.Path(path).exists():
-        teacher = keras.saving.load_model(path)
-    elif args.teacher:
-        raise SystemExit(f"--teacher: no such file {args.teacher!r}")
+    root, out = runs
+    image = cm_zoo.modalities.CLIPART
+    if args.teacher:
+        teacher = keras.saving.load_model(args.teacher)
     else:
+        teacher = root.child("teacher").load_backbone_if_saved()
+    if teacher is None:
+        config = cm_zoo.presets.get(args.preset).config()
         with strategy.scope():
             teacher = cm_zoo.models.cmplaces.build_source_network(
-                config, IMAGE, num_classes=len(bench.class_names)
+                config, image, num_classes=len(bench.class_names)
             )
             task = cm_zoo.models.CrossModalClassifier(teacher, name="teacher")
-            task.compile(optimizer=keras.optimizers.Adam(learning_rate(args)))
-        dataset = cm_zoo.data.make_multimodal_dataset(
-            {IMAGE: bench.arrays(IMAGE, "train")},
-            args.batch_size,
-            seed=args.seed,
+            task.compile(
+                optimizer=keras.optimizers.Adam(training.learning_rate)
+            )
+        dataset = cm_zoo.runs.augmented_dataset(
+            cm_zoo.data.make_multimodal_dataset(
+                {image: teacher_items(args, bench)},
+                training.batch_size,
+                seed=args.seed,
+                balance_classes=args.teacher_data == "pool",
+            ),
+            bench,
+            args.augment,
+            args.seed,
         )
-        train(args, task, dataset, args.teacher_epochs, strategy, path.parent)
-        (out / "teacher").mkdir(parents=True, exist_ok=True)
-        teacher.save(out / "teacher" / "backbone.keras")
+        epochs = training.teacher_epochs
+        teacher_dir = root.child("teacher").path
+        train(args, training, task, dataset, epochs, strategy, teacher_dir)
+        out.child("teacher").save_backbone(teacher)
     if isinstance(teacher, cm_zoo.models.CrossModalBackbone):
-        teacher = teacher.encoder(IMAGE)
+        teacher = teacher.encoder(image)
     return teacher
 
 
-def paired_dataset(pairs, batch_size, seed):
-    """Infinite `{pair_set: {modality: batch}}` batches, shuffled per set."""
-    sets = {}
-    for name, bundle in pairs.items():
-        features = {
-            key: (value.astype(str) if value.dtype == object else value)
-            for key, value in bundle.items()
-            if key != "label"
-        }
-        sets[name] = (
-            tf.data.Dataset.from_tensor_slices(features)
-            .shuffle(len(bundle["label"]), seed=seed)
-            .repeat()
-            .batch(batch_size, drop_remainder=True)
+def teacher_items(args, bench):
+    return cm_zoo.runs.teacher_items(
+        bench,
+        args.teacher_data,
+        args.train_splits,
+        views=args.teacher_views,
+        seed=args.seed,
+    )
+
+
+def encoder_names():
+    m = cm_zoo.modalities
+    return [m.CLIPART, m.SOUND, m.DESCRIPTION]
+
+
+def student_dataset(args, training, bench):
+    """The pairs of `--train-splits`, varied as `--augment` says."""
+    pairs = cm_zoo.runs.training_pairs(bench, args.train_splits)
+    if args.class_pairs:
+        pairs = cm_zoo.runs.joined_pairs(
+            pairs,
+            cm_zoo.runs.class_pairs(bench, args.train_splits, seed=args.seed),
         )
-    return tf.data.Dataset.zip(sets).prefetch(tf.data.AUTOTUNE)
+    pairs = cm_zoo.runs.paired_dataset(pairs, training.batch_size, args.seed)
+    return cm_zoo.runs.augmented_dataset(pairs, bench, args.augment, args.seed)
 
 
 def evaluate(backbone, bench):
-    """Median ranks (Tables 1-2) and classifier transfer (Table 3)."""
-    test = bench.paired("test")
-    names = (IMAGE, SOUND, TEXT)
-    features = cm_zoo.models.extract_features(
-        backbone, {m: test[m] for m in names}, layers=LAYERS
+    """Median ranks and classifier transfer on the test triplets, and
+    mean cross-modal mAP on val, test and OOD (`generalisation`)."""
+    metrics = cm_zoo.runs.evaluate_see_hear_read(backbone, bench)
+    metrics["generalisation"] = cm_zoo.runs.generalisation_metrics(
+        cm_zoo.runs.backbone_encoder(backbone),
+        bench,
+        encoder_names(),
+        splits=("val", "test", "ood"),
     )
-    median_ranks = {}
-    for layer in LAYERS:
-        median_ranks[layer] = {
-            f"{q}->{t}": result
-            for (q, t), result in cm_zoo.evaluation.cross_modal_median_rank(
-                features[layer], pairs=DIRECTIONS
-            ).items()
-        }
-    train = bench.paired("train")
-    train_inputs = {
-        IMAGE: np.concatenate([train[s][IMAGE] for s in shr.PAIR_SETS]),
-        SOUND: train["image_sound"][SOUND],
-        TEXT: train["image_text"][TEXT],
-    }
-    train_labels = {
-        IMAGE: np.concatenate([train[s]["label"] for s in shr.PAIR_SETS]),
-        SOUND: train["image_sound"]["label"],
-        TEXT: train["image_text"]["label"],
-    }
-    train_fc7 = cm_zoo.models.extract_features(
-        backbone, train_inputs, layers=["fc7"]
-    )["fc7"]
-    transfer = cm_zoo.evaluation.classifier_transfer_accuracy(
-        {m: (train_fc7[m], train_labels[m]) for m in names},
-        {m: (features["fc7"][m], test["label"]) for m in names},
-    )
-    return {
-        "median_rank": median_ranks,
-        "classifier_transfer": transfer,
-        "num_test_triplets": int(len(test["label"])),
-    }
+    return metrics
 
 
-def main(argv=None):
-    args = parse_args(sys.argv[1:] if argv is None else argv)
-    keras.utils.set_random_seed(args.seed)
-    root = pathlib.Path(args.output)
-    bench = cm_zoo.data.clipart_benchmark.load(args.data)
-    config = cm_zoo.presets.get(args.preset)["config"]
-    strategy = setup_scaling(args)
-    chief = cm_zoo.training.is_chief(strategy)
-    out = pathlib.Path(cm_zoo.training.worker_directory(root, strategy))
-    started = time.time()
-    teacher = load_or_train_teacher(args, bench, config, strategy, root, out)
-    teacher_seconds = time.time() - started
-
-    keras.utils.set_random_seed(args.seed)
-    transfer_weight, ranking_weight = LOSS_WEIGHTS[args.loss]
+def build_task(args, training, teacher, strategy):
+    _, transfer_weight, ranking_weight = LOSSES[args.loss]
     logits = teacher.output
     logits = logits["logits"] if isinstance(logits, dict) else logits
     with strategy.scope():
-        backbone = shr.build_see_hear_read_backbone(
-            config, num_classes=int(logits.shape[-1])
+        backbone = cm_zoo.models.see_hear_read.build_see_hear_read_backbone(
+            cm_zoo.presets.get(args.preset).config(),
+            num_classes=int(logits.shape[-1]),
         )
-        task = shr.SeeHearReadModel(
+        task = cm_zoo.models.see_hear_read.SeeHearReadModel(
             backbone,
             teacher,
             transfer_weight=transfer_weight,
             ranking_weight=ranking_weight,
-            margin=args.margin,
+            margin=training.margin,
             name="see_hear_read",
         )
-        task.compile(optimizer=keras.optimizers.Adam(learning_rate(args)))
+        task.compile(optimizer=keras.optimizers.Adam(training.learning_rate))
+    return task
+
+
+def run_config(args, training, bench):
+    return {
+        "model_name": f"see_hear_read_{args.loss}",
+        "method": LOSSES[args.loss][0],
+        "preset": args.preset,
+        "class_names": bench.class_names,
+        "data_manifest_sha256": bench.manifest_sha256,
+        "args": {**vars(args), **dataclasses.asdict(training)},
+    }
+
+
+def main(argv=None):
+    parser, args = parse_args(sys.argv[1:] if argv is None else argv)
+    import_library()
+    training = resolve_args(parser, args)
+    keras.utils.set_random_seed(args.seed)
+    bench = cm_zoo.data.clipart_benchmark.load(args.data)
+    strategy = cm_zoo.training.strategy_from_arguments(
+        argparse.Namespace(**{**vars(args), "batch_size": training.batch_size})
+    )
+    root = cm_zoo.runs.RunDirectory(args.output)
+    out = cm_zoo.runs.RunDirectory(
+        cm_zoo.training.worker_directory(args.output, strategy)
+    )
     started = time.time()
+    teacher = load_or_train_teacher(
+        args, training, bench, strategy, (root, out)
+    )
+    teacher_seconds = time.time() - started
+    keras.utils.set_random_seed(args.seed)
+    task = build_task(args, training, teacher, strategy)
+    started = time.time()
+    dataset = student_dataset(args, training, bench)
     history = train(
-        args,
-        task,
-        paired_dataset(bench.paired("train"), args.batch_size, args.seed),
-        args.epochs,
-        strategy,
-        root,
+        args, training, task, dataset, training.epochs, strategy, root.path
     )
     train_seconds = time.time() - started
-    cm_zoo.training.remove_worker_directory(out, strategy)
-    if not chief:
+    cm_zoo.training.remove_worker_directory(out.path, strategy)
+    if not cm_zoo.training.is_chief(strategy):
         return {"history": history}
-    backbone.save(root / "backbone.keras")
-
-    metrics = evaluate(backbone, bench)
+    metrics = evaluate(task.backbone, bench)
     metrics.update(
         teacher_seconds=teacher_seconds,
         train_seconds=train_seconds,
         history=history,
     )
-    cm_zoo.evaluation.write_json(root / "metrics.json", metrics)
-    cm_zoo.evaluation.write_json(
-        root / "run_config.json",
-        {
-            "model_name": f"see_hear_read_{args.loss}",
-            "method": LOSS_LABELS[args.loss],
-            "preset": args.preset,
-            "class_names": bench.class_names,
-            "data_manifest_sha256": bench.manifest_sha256,
-            "args": vars(args),
-        },
+    report = cm_zoo.evaluation.see_hear_read_report(
+        metrics, title="See, Hear, and Read", method=LOSSES[args.loss][0]
     )
-    for direction, result in metrics["median_rank"]["fc7"].items():
-        print(
-            f"median rank {direction} (fc7): {result['median_rank']:.1f} "
-            f"(chance {result['chance']:.1f})"
-        )
+    root.write_run(
+        task.backbone,
+        metrics,
+        run_config(args, training, bench),
+        report=report,
+    )
+    print(report.split("\n## Classifier")[0])
     return metrics
 
 

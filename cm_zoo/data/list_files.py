@@ -1,11 +1,16 @@
 """CMPlaces / Places205 list files (`relative/path label` lines) -> tf.data.
 
-Each record is decoded in Python (PIL for images, `wave` for sounds, the
-spatial-text renderer for XML annotations, UTF-8 for descriptions) inside a
-parallel `tf.data` map, so a bad file is reported by name: with
-`on_corrupt="raise"` iteration stops with an error naming the file; with
-`on_corrupt="skip"` only that record is dropped (before batching), a warning
-names it and `ListFileReport` counts it.
+Pictures (`natural`, `clipart`, `sketch`) are read and decoded in the
+`tf.data` graph (`tf.io.read_file`, `tf.io.decode_image`,
+`tf.image.resize`), in parallel and outside the GIL, as
+`keras.utils.image_dataset_from_directory` does.
+A record the graph cannot read (missing, empty, truncated, not an image) is
+dropped there and met again, in list order, by a Python step that names it:
+with `on_corrupt="raise"` iteration stops with an error naming the file;
+with `on_corrupt="skip"` only that record is dropped, a warning names it and
+`ListFileReport` counts it. Sounds (`wave`), descriptions (UTF-8) and
+spatial-text annotations (rendered XML) are decoded in Python inside a
+parallel map, with the same handling of bad files.
 """
 
 import io
@@ -21,6 +26,8 @@ from cm_zoo import modalities
 from cm_zoo.data import spatial_text
 
 ON_CORRUPT = ("raise", "skip")
+# Decoded pictures checked for dropped records at a time.
+_GAP_BLOCK = 64
 
 
 def read_list_file(list_path, root=None, class_names=None):
@@ -114,10 +121,11 @@ def make_list_dataset(
     """Builds a finite `tf.data.Dataset` of `(x, label)` from a list file.
 
     Images (`natural`, `clipart`, `sketch`, and `spatial_text` given as
-    pictures) are decoded to uint8 `[S, S, 3]`; `spatial_text` `.xml`
-    annotations are rendered by `spatial_text.render_annotation_file`;
-    `description` files are read as UTF-8 strings; `sound` files are 16-bit
-    PCM WAV at 16 kHz, read as float32 `[samples]`.
+    pictures) are decoded to uint8 `[S, S, 3]` (bilinear resize);
+    `spatial_text` `.xml` annotations are rendered by
+    `spatial_text.render_annotation_file`; `description` files are read as
+    UTF-8 strings; `sound` files are 16-bit PCM WAV or FLAC at any rate,
+    read as float32 `[samples]` resampled to 16 kHz (`read_sound_file`).
 
     Args:
         list_path: str. The list file (`relative/path label` lines).
@@ -129,8 +137,10 @@ def make_list_dataset(
             for image modalities.
         on_corrupt: str. `"raise"` stops with an error naming the file;
             `"skip"` drops that record, warns and counts it in the report.
-        deterministic: bool. Keep the list order under parallel decoding.
-            Defaults to `True`.
+        deterministic: bool. Keep the list order under parallel decoding of
+            sounds, descriptions and spatial text. Pictures always keep it
+            (that is how a record the graph could not decode is found again
+            by name). Defaults to `True`.
         cache: bool. Keep decoded records in memory after the first pass,
             so later epochs read no files. Defaults to `False`.
 
@@ -141,6 +151,23 @@ def make_list_dataset(
         ValueError: for bad arguments or list lines at once; while iterating
             (as `tf.errors.InvalidArgumentError`, message naming the file)
             for a missing, empty or corrupt file under `on_corrupt="raise"`.
+
+    Example:
+    >>> import os, tempfile
+    >>> from PIL import Image
+    >>> d = tempfile.mkdtemp()
+    >>> Image.new("RGB", (20, 10), "red").save(os.path.join(d, "a.jpg"))
+    >>> list_path = os.path.join(d, "list.txt")
+    >>> _ = open(list_path, "w").write("a.jpg 3\\nmissing.jpg 1\\n")
+    >>> dataset, report = cm_zoo.data.make_list_dataset(
+    ...     list_path, "natural", image_size=8, on_corrupt="skip")
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     [(tuple(x.shape), int(y)) for x, y in dataset]
+    [((8, 8, 3), 3)]
+    >>> report.num_skipped, os.path.basename(report.skipped[0][0])
+    (1, 'missing.jpg')
     """
     modalities.validate(modality)
     if on_corrupt not in ON_CORRUPT:
@@ -156,43 +183,164 @@ def make_list_dataset(
         )
     paths, labels = read_list_file(list_path, root, class_names)
     report = ListFileReport()
-    decode = _decoder(modality, image_size)
-    if is_image:
-        dtype, shape = tf.uint8, (image_size, image_size, 3)
-    elif modality == modalities.SOUND:
-        dtype, shape = tf.float32, (None,)
+    load = _python_loader(modality, image_size, on_corrupt, report)
+    if is_image and modality != modalities.SPATIAL_TEXT:
+        dataset = _graph_image_dataset(paths, labels, image_size, load)
     else:
-        dtype, shape = tf.string, ()
-
-    def load(path):
-        path = path.decode("utf-8")
-        try:
-            return decode(path), np.bool_(True)
-        except (OSError, ValueError, EOFError, wave.Error) as error:
-            reason = f"{modality} file {path!r} unreadable: {error}"
-            if on_corrupt == "raise":
-                raise ValueError(reason) from error
-            report.skipped.append((path, str(error)))
-            warnings.warn(f"Skipping {reason}", stacklevel=2)
-            return _empty(dtype, shape), np.bool_(False)
-
-    def tf_load(path, label):
-        x, ok = tf.numpy_function(load, [path], [dtype, tf.bool])
-        x.set_shape(shape)
-        ok.set_shape(())
-        return x, label, ok
-
-    dataset = tf.data.Dataset.from_tensor_slices((paths, labels))
-    dataset = dataset.map(
-        tf_load,
-        num_parallel_calls=tf.data.AUTOTUNE,
-        deterministic=deterministic,
-    )
-    dataset = dataset.filter(lambda x, label, ok: ok)
-    dataset = dataset.map(lambda x, label, ok: (x, label))
+        dataset = tf.data.Dataset.from_tensor_slices((paths, labels))
+        dataset = dataset.map(
+            lambda path, label: load.as_op(path, label),
+            num_parallel_calls=tf.data.AUTOTUNE,
+            deterministic=deterministic,
+        )
+        dataset = dataset.filter(lambda x, label, ok: ok)
+        dataset = dataset.map(lambda x, label, ok: (x, label))
     if cache:
         dataset = dataset.cache()
     return dataset, report
+
+
+class _PythonLoader:
+    """Decodes one record in Python; names, raises or counts bad files."""
+
+    def __init__(self, modality, decode, spec, on_corrupt, report):
+        self.modality = modality
+        self.decode = decode
+        self.dtype, self.shape = spec
+        self.on_corrupt = on_corrupt
+        self.report = report
+
+    def __call__(self, path):
+        """`(x, ok)` for `path` (bytes or str); see `on_corrupt`."""
+        if isinstance(path, bytes):
+            path = path.decode("utf-8")
+        try:
+            return self.decode(path), np.bool_(True)
+        except (OSError, ValueError, EOFError, wave.Error) as error:
+            self.bad_file(path, str(error))
+            return _empty(self.dtype, self.shape), np.bool_(False)
+
+    def bad_file(self, path, reason):
+        """Raises (`"raise"`) or warns and counts (`"skip"`)."""
+        message = f"{self.modality} file {path!r} unreadable: {reason}"
+        if self.on_corrupt == "raise":
+            raise ValueError(message)
+        self.report.skipped.append((path, reason))
+        warnings.warn(f"Skipping {message}", stacklevel=2)
+
+    def dropped(self, paths):
+        """Names pictures the graph could not decode (PIL says why)."""
+        for path in paths:
+            try:
+                self.decode(path)
+            except (OSError, ValueError, EOFError) as error:
+                self.bad_file(path, str(error))
+            else:
+                self.bad_file(
+                    path,
+                    "PIL reads it but tf.io.decode_image does not (JPEG, "
+                    "PNG, GIF or BMP expected)",
+                )
+        return np.bool_(True)
+
+    def as_op(self, path, label):
+        """The loader as a dataset map: `(x, label, ok)`."""
+        x, ok = tf.numpy_function(self, [path], [self.dtype, tf.bool])
+        x.set_shape(self.shape)
+        ok.set_shape(())
+        return x, label, ok
+
+
+def _python_loader(modality, image_size, on_corrupt, report):
+    return _PythonLoader(
+        modality,
+        _decoder(modality, image_size),
+        _record_spec(modality, image_size),
+        on_corrupt,
+        report,
+    )
+
+
+def _record_spec(modality, image_size):
+    """`(dtype, shape)` of one decoded record of `modality`."""
+    if modalities.is_image(modality):
+        return tf.uint8, (image_size, image_size, 3)
+    if modality == modalities.SOUND:
+        return tf.float32, (None,)
+    return tf.string, ()
+
+
+def _graph_image_dataset(paths, labels, image_size, load):
+    """Pictures decoded in the graph; the records it drops named by `load`.
+
+    Every record carries its list index. A record whose reading or decoding
+    fails is dropped (`ignore_errors`); a scan over blocks of the survivors,
+    in list order and followed by one sentinel past the end, sees each gap
+    and hands the paths missing there to the Python loader, which raises
+    naming the first (`"raise"`) or warns about and counts each (`"skip"`).
+    """
+    num_records = len(paths)
+    decoded = (
+        tf.data.Dataset.from_tensor_slices(
+            (paths, labels, tf.range(num_records, dtype=tf.int64))
+        )
+        .map(
+            lambda path, label, index: (
+                _decode_picture(path, image_size),
+                label,
+                index,
+            ),
+            num_parallel_calls=tf.data.AUTOTUNE,
+            deterministic=True,
+        )
+        .ignore_errors()
+        .prefetch(tf.data.AUTOTUNE)
+    )
+    sentinel = tf.data.Dataset.from_tensors(
+        (
+            tf.zeros([image_size, image_size, 3], tf.uint8),
+            tf.constant(-1, tf.int64),
+            tf.constant(num_records, tf.int64),
+        )
+    )
+
+    def name_dropped(expected, indices):
+        kept = set(indices.tolist())
+        stop = int(indices[-1])
+        return load.dropped(
+            [paths[i] for i in range(expected, stop) if i not in kept]
+        )
+
+    def find_gaps(expected, block):
+        x, label, index = block  # [n, S, S, 3], [n], [n] increasing
+        span = index[-1] + 1 - expected
+        checked = tf.cond(
+            span > tf.size(index, out_type=tf.int64),
+            lambda: tf.numpy_function(name_dropped, [expected, index], tf.bool),
+            lambda: tf.constant(True),
+        )
+        is_record = index < num_records
+        with tf.control_dependencies([checked]):
+            return index[-1] + 1, (
+                tf.boolean_mask(x, is_record),
+                tf.boolean_mask(label, is_record),
+            )
+
+    return (
+        decoded.concatenate(sentinel)
+        .batch(_GAP_BLOCK)
+        .scan(tf.constant(0, tf.int64), find_gaps)
+        .unbatch()
+    )
+
+
+def _decode_picture(path, image_size):
+    """uint8 `[S, S, 3]` from a JPEG/PNG/GIF/BMP file, in the graph."""
+    image = tf.io.decode_image(
+        tf.io.read_file(path), channels=3, expand_animations=False
+    )
+    resized = tf.image.resize(image, [image_size, image_size])
+    return tf.cast(tf.clip_by_value(tf.round(resized), 0.0, 255.0), tf.uint8)
 
 
 def decode_image_file(path, image_size):
@@ -227,25 +375,80 @@ def read_text_file(path):
 
 
 def read_wav_file(path, rate=16000):
-    """Reads 16-bit PCM WAV (mono or mixed down) at `rate` as float32."""
+    """Reads 16-bit PCM WAV (mono or mixed down) as float32 at `rate`.
+
+    A file recorded at another rate is resampled to `rate` (band-limited,
+    by `resample`).
+    """
     with wave.open(path, "rb") as w:
-        if w.getsampwidth() != 2 or w.getframerate() != rate:
+        if w.getsampwidth() != 2:
             raise ValueError(
-                f"sound file {path!r}: expected 16-bit PCM at {rate} Hz, "
-                f"found {8 * w.getsampwidth()}-bit at {w.getframerate()} Hz."
+                f"sound file {path!r}: expected 16-bit PCM WAV, found "
+                f"{8 * w.getsampwidth()}-bit."
             )
+        file_rate = w.getframerate()
         pcm = np.frombuffer(w.readframes(w.getnframes()), "<i2")
         pcm = pcm.reshape(-1, w.getnchannels()).mean(axis=1)
     if pcm.size == 0:
         raise ValueError(f"sound file {path!r} has no samples.")
-    return (pcm / 32768.0).astype(np.float32)
+    return resample((pcm / 32768.0).astype(np.float32), file_rate, rate)
+
+
+def read_sound_file(path, rate=16000):
+    """Reads a WAV or FLAC file as mono float32 at `rate` (resampled).
+
+    FLAC needs the optional `soundfile` package.
+
+    Raises:
+        ImportError: for a `.flac` file without `soundfile`, with the
+            install command.
+        ValueError: for a file that holds no samples or is not 16-bit WAV.
+    """
+    if not str(path).lower().endswith(".flac"):
+        return read_wav_file(path, rate)
+    try:
+        import soundfile
+    except ImportError:
+        raise ImportError(
+            f"Reading the FLAC file {path!r} needs soundfile: "
+            "`pip install soundfile`."
+        ) from None
+    samples, file_rate = soundfile.read(path, dtype="float32", always_2d=True)
+    if samples.size == 0:
+        raise ValueError(f"sound file {path!r} has no samples.")
+    return resample(samples.mean(axis=1), file_rate, rate)
+
+
+def resample(samples, from_rate, to_rate):
+    """Resamples a 1-D float32 signal from `from_rate` to `to_rate` Hz.
+
+    The spectrum is cut (or zero-padded) at the new Nyquist frequency and
+    transformed back, the band-limited resampling of
+    `scipy.signal.resample`; a signal already at `to_rate` is returned as
+    it is.
+
+    Example:
+    >>> from cm_zoo.data.list_files import resample
+    >>> t = np.arange(8000) / 8000
+    >>> y = resample(np.sin(2 * np.pi * 440 * t).astype("float32"), 8000,
+    ...              16000)
+    >>> y.shape, y.dtype, bool(np.abs(y).max() < 1.01)
+    ((16000,), dtype('float32'), True)
+    """
+    if int(from_rate) == int(to_rate):
+        return samples
+    length = max(1, round(len(samples) * to_rate / from_rate))
+    spectrum = np.fft.rfft(samples.astype(np.float64))
+    kept = min(len(spectrum), length // 2 + 1)
+    out = np.fft.irfft(spectrum[:kept], n=length) * (length / len(samples))
+    return out.astype(np.float32)
 
 
 def _decoder(modality, image_size):
     if modality == modalities.DESCRIPTION:
         return read_text_file
     if modality == modalities.SOUND:
-        return read_wav_file
+        return read_sound_file
 
     def decode(path):
         if modality == modalities.SPATIAL_TEXT and path.endswith(".xml"):

@@ -14,7 +14,11 @@ from cm_zoo.evaluation.linear_probe import predict_linear_probe
 from cm_zoo.evaluation.median_rank import average_median_rank
 from cm_zoo.evaluation.median_rank import cross_modal_median_rank
 from cm_zoo.evaluation.median_rank import paired_ranks
+from cm_zoo.evaluation.metric_suite import RETRIEVAL_LAYERS
+from cm_zoo.evaluation.metric_suite import cmplaces_metrics
+from cm_zoo.evaluation.metric_suite import see_hear_read_metrics
 from cm_zoo.evaluation.png_palette import quantize_png
+from cm_zoo.evaluation.report import accuracy_table
 from cm_zoo.evaluation.report import classifier_transfer_table
 from cm_zoo.evaluation.report import invariance_table
 from cm_zoo.evaluation.report import layer_table
@@ -22,11 +26,14 @@ from cm_zoo.evaluation.report import median_rank_table
 from cm_zoo.evaluation.report import pair_label
 from cm_zoo.evaluation.report import retrieval_table
 from cm_zoo.evaluation.report import to_json_safe
-from cm_zoo.evaluation.report import write_json
-from cm_zoo.evaluation.report_writer import accuracy_table
 from cm_zoo.evaluation.report_writer import evaluation_report
+from cm_zoo.evaluation.report_writer import see_hear_read_report
 from cm_zoo.evaluation.retrieval import PROTOCOLS
 from cm_zoo.evaluation.retrieval import cross_modal_retrieval
+from cm_zoo.evaluation.seed_statistics import intervals_disjoint
+from cm_zoo.evaluation.seed_statistics import mean_confidence_interval
+from cm_zoo.evaluation.seed_statistics import seed_table
+from cm_zoo.evaluation.seed_statistics import t_quantile_975
 from cm_zoo.evaluation.unit_selection import selective_units
 from cm_zoo.evaluation.unit_visualization import distinctive_words
 from cm_zoo.evaluation.unit_visualization import draw_unit_grid
@@ -34,11 +41,13 @@ from cm_zoo.evaluation.unit_visualization import top_activating_items
 
 __all__ = [
     "PROTOCOLS",
+    "RETRIEVAL_LAYERS",
     "accuracy_table",
     "average_median_rank",
     "chance_average_precision",
     "classifier_transfer_accuracy",
     "classifier_transfer_table",
+    "cmplaces_metrics",
     "cross_modal_median_rank",
     "cross_modal_retrieval",
     "distinctive_words",
@@ -46,8 +55,10 @@ __all__ = [
     "draw_unit_grid",
     "evaluation_report",
     "fit_linear_probe",
+    "intervals_disjoint",
     "invariance_table",
     "layer_table",
+    "mean_confidence_interval",
     "median_rank_table",
     "modality_invariance",
     "pair_label",
@@ -57,8 +68,11 @@ __all__ = [
     "quantize_png",
     "query_average_precision",
     "retrieval_table",
+    "see_hear_read_metrics",
+    "see_hear_read_report",
+    "seed_table",
     "selective_units",
+    "t_quantile_975",
     "to_json_safe",
-    "write_json",
     "top_activating_items",
 ]

@@ -97,15 +97,35 @@ def check_embeddings(embeddings, labels, name):
 
 def check_positive_int(value, name):
     """Returns `value` if it is a positive int, else raises `ValueError`."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(
-            f"`{name}` must be a positive int. Received: {name}={value!r}"
-        )
-    if value < 1:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, np.integer))
+        or value < 1
+    ):
         raise ValueError(
             f"`{name}` must be a positive int. Received: {name}={value!r}"
         )
     return int(value)
+
+
+def keep_classes(features, classes, name="features"):
+    """The items of a checked features dict whose label is in `classes`.
+
+    Raises:
+        ValueError: if a modality keeps no item; the message names it and
+            the labels it has.
+    """
+    kept = {}
+    for modality, (embeddings, labels) in features.items():
+        keep = np.isin(labels, classes)
+        if not keep.any():
+            raise ValueError(
+                f"No {modality!r} item of `{name}` has a label in `classes`. "
+                f"Received classes={classes!r:.80}; labels found there: "
+                f"{np.unique(labels)[:20].tolist()}"
+            )
+        kept[modality] = (embeddings[keep], labels[keep])
+    return kept
 
 
 def inverse_norms(embeddings):

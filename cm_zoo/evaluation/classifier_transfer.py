@@ -81,7 +81,9 @@ def classifier_transfer_accuracy(
             )
     if classes is not None:
         classes = sorted({int(c) for c in classes})
-        test_features = _keep_classes(test_features, classes)
+        test_features = _checks.keep_classes(
+            test_features, classes, "test_features"
+        )
     scored_labels = np.unique(
         np.concatenate([labels for _, labels in test_features.values()])
     )
@@ -111,17 +113,3 @@ def classifier_transfer_accuracy(
             m: int(labels.shape[0]) for m, (_, labels) in test_features.items()
         },
     }
-
-
-def _keep_classes(features, classes):
-    """Test items whose label is in `classes`; raises if a modality empties."""
-    kept = {}
-    for modality, (embeddings, labels) in features.items():
-        keep = np.isin(labels, classes)
-        if not keep.any():
-            raise ValueError(
-                f"No test item of {modality!r} has a label in `classes`. "
-                f"Received classes={classes!r:.80}"
-            )
-        kept[modality] = (embeddings[keep], labels[keep])
-    return kept

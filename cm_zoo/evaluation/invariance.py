@@ -149,6 +149,26 @@ def plot_tsne(
     >>> out["coordinates"].shape, os.path.getsize(path) > 0
     ((40, 2), True)
     """
+    features = _checks.check_features(features)
+    max_per_modality = _checks.check_positive_int(
+        max_per_modality, "max_per_modality"
+    )
+    embeddings, modality_ids, labels = _pool(features, max_per_modality, seed)
+    coordinates = _tsne(_pca(embeddings, pca_dim), perplexity, seed)
+    names = list(features)
+    _draw_tsne(path, coordinates, modality_ids, labels, names, title)
+    return {
+        "coordinates": coordinates,
+        "modalities": [names[i] for i in modality_ids],
+        "labels": labels,
+    }
+
+
+def _tsne(reduced, perplexity, seed):
+    """`sklearn.manifold.TSNE` coordinates `[n, 2]` of the rows of `reduced`.
+
+    `perplexity` is lowered to `(n - 1) / 3` when there are too few rows.
+    """
     try:
         from sklearn import manifold
     except ImportError as error:
@@ -156,15 +176,6 @@ def plot_tsne(
             "`plot_tsne` needs scikit-learn. Install it with "
             "`pip install scikit-learn` (or `pip install cm_zoo[test]`)."
         ) from error
-    from matplotlib import figure
-    from matplotlib.backends import backend_agg
-
-    features = _checks.check_features(features)
-    max_per_modality = _checks.check_positive_int(
-        max_per_modality, "max_per_modality"
-    )
-    embeddings, modality_ids, labels = _pool(features, max_per_modality, seed)
-    reduced = _pca(embeddings, pca_dim)
     n = reduced.shape[0]
     tsne = manifold.TSNE(
         n_components=2,
@@ -172,9 +183,14 @@ def plot_tsne(
         init="pca",
         random_state=seed,
     )
-    coordinates = tsne.fit_transform(reduced)  # [n, 2]
+    return tsne.fit_transform(reduced)  # [n, 2]
 
-    names = list(features)
+
+def _draw_tsne(path, coordinates, modality_ids, labels, names, title):
+    """Writes the two panels: points coloured by modality, then category."""
+    from matplotlib import figure
+    from matplotlib.backends import backend_agg
+
     fig = figure.Figure(figsize=(12, 5.5), dpi=100)
     backend_agg.FigureCanvasAgg(fig)
     by_modality, by_category = fig.subplots(1, 2)
@@ -206,11 +222,6 @@ def plot_tsne(
         fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, format="png")
-    return {
-        "coordinates": coordinates,
-        "modalities": [names[i] for i in modality_ids],
-        "labels": labels,
-    }
 
 
 def _pool(features, max_per_modality, seed):

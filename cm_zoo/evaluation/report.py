@@ -1,16 +1,15 @@
 """Markdown tables laid out like the papers', and JSON-safe metric dicts.
 
 Pure functions of the result dicts returned by `retrieval`, `median_rank`,
-`classifier_transfer` and `invariance`: rows are methods, columns ordered
-modality pairs named with `modalities.SHORT_NAMES` (`NAT→CLP`), a mean
-column where the paper has one, and a chance row. Scores are printed as
+`classifier_transfer` and `invariance`, and of per-modality accuracies: rows
+are methods, columns ordered modality pairs named with
+`modalities.SHORT_NAMES` (`NAT→CLP`) or modalities, a mean column where the
+paper has one, and a chance row. Scores are printed as
 percentages with one decimal, as in the papers; the best entry of each
 column is bold.
 """
 
-import json
 import math
-import pathlib
 
 import numpy as np
 
@@ -58,25 +57,19 @@ def retrieval_table(results_by_method, metric="map", *, within=False):
     | A: Tune | **50.0** | **50.0** |
     | Chance | 10.0 | 10.0 |
     """
-    if metric not in _RETRIEVAL_METRICS:
-        raise ValueError(
-            f"`metric` must be one of {list(_RETRIEVAL_METRICS)}. "
-            f"Received: metric={metric!r}"
-        )
-    _check_methods(results_by_method)
+    _check_metric(metric)
+    first = _first_result(results_by_method)
     key, mean_key = ("within", "within_mean") if within else ("pairs", "mean")
-    first = next(iter(results_by_method.values()))
     pairs = list(first[key])
-    header = [pair_label(*pair) for pair in pairs] + ["Mean"]
 
     def row(result, name):
         values = [result[key].get(pair, {}).get(name) for pair in pairs]
         return values + [result[mean_key][name]]
 
-    rows = {m: row(r, metric) for m, r in results_by_method.items()}
     return _table(
-        header,
-        rows,
+        [pair_label(*pair) for pair in pairs] + ["Mean"],
+        results_by_method,
+        lambda result: row(result, metric),
         extra_rows={"Chance": row(first, f"chance_{metric}")},
         scale=100.0,
     )
@@ -106,23 +99,56 @@ def layer_table(results_by_method_and_layer, metric="map"):
     | BL | **2.0** |
     | Chance | 1.0 |
     """
-    if metric not in _RETRIEVAL_METRICS:
-        raise ValueError(
-            f"`metric` must be one of {list(_RETRIEVAL_METRICS)}. "
-            f"Received: metric={metric!r}"
-        )
-    _check_methods(results_by_method_and_layer)
-    first = next(iter(results_by_method_and_layer.values()))
+    _check_metric(metric)
+    first = _first_result(results_by_method_and_layer)
     layers = list(first)
-    rows = {
-        method: [
+    chance = [first[layer]["mean"][f"chance_{metric}"] for layer in layers]
+    return _table(
+        layers,
+        results_by_method_and_layer,
+        lambda by_layer: [
             by_layer.get(layer, {}).get("mean", {}).get(metric)
             for layer in layers
-        ]
-        for method, by_layer in results_by_method_and_layer.items()
-    }
-    chance = [first[layer]["mean"][f"chance_{metric}"] for layer in layers]
-    return _table(layers, rows, extra_rows={"Chance": chance}, scale=100.0)
+        ],
+        extra_rows={"Chance": chance},
+        scale=100.0,
+    )
+
+
+def accuracy_table(accuracy_by_method, *, chance=None):
+    """CMPlaces Table 4 layout: accuracy per method (rows) and modality.
+
+    Args:
+        accuracy_by_method: dict `{method: {modality: accuracy}}`. Columns
+            follow the first method's modalities.
+        chance: optional float. Adds a `Chance` row (e.g. `1 / classes`).
+            Defaults to `None`.
+
+    Returns:
+        A markdown string in percent, best of each column in bold.
+
+    Raises:
+        ValueError: on an empty dict.
+
+    Example:
+    >>> from cm_zoo.evaluation import report
+    >>> print(report.accuracy_table(
+    ...     {"BL": {"sketch": .2}, "C": {"sketch": .3}}, chance=.1))
+    | Method | LDR |
+    |---|---:|
+    | BL | 20.0 |
+    | C | **30.0** |
+    | Chance | 10.0 |
+    """
+    columns = list(_first_result(accuracy_by_method))
+    extra = {} if chance is None else {"Chance": [chance] * len(columns)}
+    return _table(
+        [modalities.SHORT_NAMES[m] for m in columns],
+        accuracy_by_method,
+        lambda accuracy: [accuracy.get(m) for m in columns],
+        extra_rows=extra,
+        scale=100.0,
+    )
 
 
 def median_rank_table(results_by_method):
@@ -147,18 +173,12 @@ def median_rank_table(results_by_method):
     | Ours | **47.5** |
     | Random | 500.5 |
     """
-    _check_methods(results_by_method)
-    first = next(iter(results_by_method.values()))
-    pairs = list(first)
-    rows = {
-        method: [result.get(p, {}).get("median_rank") for p in pairs]
-        for method, result in results_by_method.items()
-    }
-    chance = [first[p]["chance"] for p in pairs]
+    first = _first_result(results_by_method)
     return _table(
-        [pair_label(*p) for p in pairs],
-        rows,
-        extra_rows={"Random": chance},
+        [pair_label(*p) for p in first],
+        results_by_method,
+        lambda result: [result.get(p, {}).get("median_rank") for p in first],
+        extra_rows={"Random": [first[p]["chance"] for p in first]},
         scale=1.0,
         lower_is_better=True,
     )
@@ -171,7 +191,8 @@ def classifier_transfer_table(results_by_method):
         results_by_method: dict `{method: classifier_transfer_accuracy result}`.
 
     Returns:
-        A markdown string in percent, with a `Chance` row.
+        A markdown string of accuracies in percent, with a `Chance` row
+        (`1 / num_classes`) under every pair.
 
     Raises:
         ValueError: on an empty dict.
@@ -185,16 +206,12 @@ def classifier_transfer_table(results_by_method):
     | Ours | **30.0** |
     | Chance | 2.4 |
     """
-    _check_methods(results_by_method)
-    first = next(iter(results_by_method.values()))
+    first = _first_result(results_by_method)
     pairs = list(first["accuracy"])
-    rows = {
-        method: [result["accuracy"].get(p) for p in pairs]
-        for method, result in results_by_method.items()
-    }
     return _table(
         [pair_label(*p) for p in pairs],
-        rows,
+        results_by_method,
+        lambda result: [result["accuracy"].get(p) for p in pairs],
         extra_rows={"Chance": [first["chance"]] * len(pairs)},
         scale=100.0,
     )
@@ -207,26 +224,28 @@ def invariance_table(results_by_method):
         results_by_method: dict `{method: modality_invariance result}`.
 
     Returns:
-        A markdown string in percent, with a `Chance` row.
+        A markdown string with one column; the lowest accuracy is bold.
 
     Raises:
         ValueError: on an empty dict.
 
     Example:
     >>> from cm_zoo.evaluation import report
-    >>> result = {"accuracy": .9, "chance": .2}
-    >>> print(report.invariance_table({"BL": result}))
+    >>> print(report.invariance_table({
+    ...     "BL": {"accuracy": .9, "chance": .2},
+    ...     "C: All": {"accuracy": .3, "chance": .2},
+    ... }))
     | Method | Modality probe accuracy |
     |---|---:|
-    | BL | **90.0** |
+    | BL | 90.0 |
+    | C: All | **30.0** |
     | Chance | 20.0 |
     """
-    _check_methods(results_by_method)
-    first = next(iter(results_by_method.values()))
-    rows = {m: [r["accuracy"]] for m, r in results_by_method.items()}
+    first = _first_result(results_by_method)
     return _table(
         ["Modality probe accuracy"],
-        rows,
+        results_by_method,
+        lambda result: [result["accuracy"]],
         extra_rows={"Chance": [first["chance"]]},
         scale=100.0,
         lower_is_better=True,
@@ -262,41 +281,45 @@ def to_json_safe(value):
     return value
 
 
-def write_json(path, value, *, sort_keys=True):
-    """Writes `to_json_safe(value)` to `path`, creating its parents.
-
-    `sort_keys=False` keeps the dict order (e.g. methods in table order).
-
-    Example:
-    >>> import pathlib, tempfile
-    >>> from cm_zoo.evaluation import report
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "run" / "metrics.json"
-    >>> report.write_json(path, {"map": np.float32(0.25)})
-    >>> path.read_text()
-    '{\\n  "map": 0.25\\n}\\n'
-    """
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(to_json_safe(value), indent=2, sort_keys=sort_keys)
-    path.write_text(text + "\n")
-
-
 def _json_key(key):
     if isinstance(key, tuple):
         return "->".join(str(k) for k in key)
     return str(key)
 
 
-def _check_methods(results_by_method):
+def _check_metric(metric):
+    if metric not in _RETRIEVAL_METRICS:
+        raise ValueError(
+            f"`metric` must be one of {list(_RETRIEVAL_METRICS)}. "
+            f"Received: metric={metric!r}"
+        )
+
+
+def _first_result(results_by_method):
+    """The first method's result, which fixes the columns and chance row."""
     if not isinstance(results_by_method, dict) or not results_by_method:
         raise ValueError(
             "Expected a non-empty dict {method name: result}. "
             f"Received: {type(results_by_method).__name__}"
         )
+    return next(iter(results_by_method.values()))
 
 
-def _table(header, rows, *, extra_rows, scale, lower_is_better=False):
-    """Markdown with a bold best per column over `rows` (not `extra_rows`)."""
+def _table(
+    header,
+    results_by_method,
+    row,
+    *,
+    extra_rows,
+    scale,
+    lower_is_better=False,
+):
+    """Markdown, a row `row(result)` per method, then the `extra_rows`.
+
+    The best value of each column over the methods (not `extra_rows`) is
+    bold.
+    """
+    rows = {method: row(result) for method, result in results_by_method.items()}
     columns = list(zip(*rows.values()))
     best = []
     for column in columns:

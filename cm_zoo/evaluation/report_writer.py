@@ -11,47 +11,6 @@ from cm_zoo import modalities
 from cm_zoo.evaluation import report
 
 
-def accuracy_table(accuracy_by_method, *, chance=None):
-    """CMPlaces Table 4 layout: accuracy per method (rows) and modality.
-
-    Args:
-        accuracy_by_method: dict `{method: {modality: accuracy}}`. Columns
-            follow the first method's modalities.
-        chance: optional float. Adds a `Chance` row (e.g. `1 / classes`).
-            Defaults to `None`.
-
-    Returns:
-        A markdown string in percent, best of each column in bold.
-
-    Raises:
-        ValueError: on an empty dict.
-
-    Example:
-    >>> from cm_zoo.evaluation import report_writer
-    >>> print(report_writer.accuracy_table(
-    ...     {"BL": {"sketch": .2}, "C": {"sketch": .3}}, chance=.1))
-    | Method | LDR |
-    |---|---:|
-    | BL | 20.0 |
-    | C | **30.0** |
-    | Chance | 10.0 |
-    """
-    report._check_methods(accuracy_by_method)
-    first = next(iter(accuracy_by_method.values()))
-    columns = list(first)
-    rows = {
-        method: [accuracy.get(m) for m in columns]
-        for method, accuracy in accuracy_by_method.items()
-    }
-    extra = {} if chance is None else {"Chance": [chance] * len(columns)}
-    return report._table(
-        [modalities.SHORT_NAMES[m] for m in columns],
-        rows,
-        extra_rows=extra,
-        scale=100.0,
-    )
-
-
 def evaluation_report(results_by_method, *, title, notes=(), chance=None):
     """The full markdown report of one or more evaluated methods.
 
@@ -94,7 +53,7 @@ def evaluation_report(results_by_method, *, title, notes=(), chance=None):
     >>> text.splitlines()[0], "## Table 4" in text
     ('# R', False)
     """
-    report._check_methods(results_by_method)
+    report._first_result(results_by_method)
     results = results_by_method
     k = next(iter(results.values()))["retrieval"]["fc7"]["k"]
     fc7 = {m: r["retrieval"]["fc7"] for m, r in results.items()}
@@ -118,7 +77,7 @@ def evaluation_report(results_by_method, *, title, notes=(), chance=None):
         "Each modality queries itself, the query left out of its ranking.",
         report.retrieval_table(fc7, "map", within=True),
         "## Scene classification accuracy (test)",
-        accuracy_table(
+        report.accuracy_table(
             {m: r["accuracy"] for m, r in results.items()}, chance=chance
         ),
     ]
@@ -136,20 +95,42 @@ def _zero_shot_sections(results, chance):
     categories = next(iter(zero_shot.values()))["zero_shot_retrieval"][
         "classes"
     ]
-    return [
+    sections = [
         "## Table 4: zero-shot scene classification (held-out categories)",
         f"Accuracy on the test items of the {len(categories)} categories "
-        "held out of the target modalities' training data.",
-        accuracy_table(
+        "held out of the target modalities' training data, argmax over "
+        "every class.",
+        report.accuracy_table(
             {m: r["zero_shot_accuracy"] for m, r in zero_shot.items()},
             chance=chance,
         ),
+    ]
+    among = _having(zero_shot, "zero_shot_accuracy_among_held_out")
+    if among:
+        sections += [
+            "Argmax over the held-out classes only (chance "
+            f"{100 / len(categories):.1f}).",
+            report.accuracy_table(among, chance=1.0 / len(categories)),
+        ]
+    sections += [
         "## Table 5: zero-shot cross-modal retrieval mAP (fc7)",
         "Queries and targets restricted to the held-out categories.",
         report.retrieval_table(
             {m: r["zero_shot_retrieval"] for m, r in zero_shot.items()}
         ),
     ]
+    without = _having(zero_shot, "zero_shot_retrieval_without_source")
+    if without:
+        sections += [
+            "Without the source modality, which saw the held-out "
+            "categories in training: target modalities only.",
+            report.retrieval_table(without),
+        ]
+    return sections
+
+
+def _having(results, key):
+    return {m: r[key] for m, r in results.items() if key in r}
 
 
 def _invariance_sections(results):
@@ -217,3 +198,40 @@ def _inversion_sections(results):
         if path:
             sections.append(f"![feature inversion, {method}]({path})")
     return sections
+
+
+def see_hear_read_report(metrics, *, title, method):
+    """The markdown report of one See-Hear-Read run (Tables 1-3).
+
+    Args:
+        metrics: dict. A `see_hear_read_metrics` result (tuple keys).
+        title: str. The report's first heading.
+        method: str. Row label of the run.
+
+    Returns:
+        A markdown string ending with a newline.
+
+    Example:
+    >>> from cm_zoo.evaluation import report_writer
+    >>> rank = {("clipart", "sound"): {"median_rank": 3.0, "chance": 5.0}}
+    >>> metrics = {"median_rank": {"fc7": rank},
+    ...            "classifier_transfer": {"accuracy": {
+    ...                ("clipart", "sound"): .5}, "chance": .25}}
+    >>> text = report_writer.see_hear_read_report(
+    ...     metrics, title="SHR", method="ranking")
+    >>> "| ranking | **3.0** |" in text
+    True
+    """
+    sections = [f"# {title}"]
+    for layer, ranks in metrics["median_rank"].items():
+        sections += [
+            f"## Median rank of paired retrieval ({layer}), lower is better",
+            report.median_rank_table({method: ranks}),
+        ]
+    sections += [
+        "## Classifier transfer (fc7): train on one modality, test on another",
+        report.classifier_transfer_table(
+            {method: metrics["classifier_transfer"]}
+        ),
+    ]
+    return "\n\n".join(sections) + "\n"

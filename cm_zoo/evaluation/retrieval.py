@@ -100,7 +100,7 @@ def cross_modal_retrieval(
     features = _checks.check_features(features)
     if classes is not None:
         classes = sorted({int(c) for c in classes})
-        features = _restrict_to_classes(features, classes)
+        features = _checks.keep_classes(features, classes)
     query_indices = {
         m: _draw_queries(labels.shape[0], protocol, num_queries, seed, m)
         for m, (_, labels) in features.items()
@@ -137,21 +137,6 @@ def cross_modal_retrieval(
         "mean": _mean_over(pairs),
         "within_mean": _mean_over(within),
     }
-
-
-def _restrict_to_classes(features, classes):
-    """Keeps only items whose label is in `classes`; raises if none left."""
-    restricted = {}
-    for modality, (embeddings, labels) in features.items():
-        keep = np.isin(labels, classes)
-        if not keep.any():
-            raise ValueError(
-                f"No {modality!r} item has a label in `classes`. "
-                f"Received classes={classes!r:.80}; labels found there: "
-                f"{np.unique(labels)[:20].tolist()}"
-            )
-        restricted[modality] = (embeddings[keep], labels[keep])
-    return restricted
 
 
 def _draw_queries(num_items, protocol, num_queries, seed, modality):

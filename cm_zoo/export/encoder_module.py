@@ -3,6 +3,8 @@
 import tensorflow as tf
 
 from cm_zoo.export import contract
+from cm_zoo.models import FC7
+from cm_zoo.models import LAYER_NAMES
 
 
 class EncoderModule(tf.Module):
@@ -48,16 +50,16 @@ class EncoderModule(tf.Module):
     trainable_variables = ()
     regularization_losses = ()
 
-    def __init__(self, backbone, modality, embedding_layer="fc7"):
+    def __init__(self, backbone, modality, embedding_layer=FC7):
         if modality not in backbone.modalities:
             raise ValueError(
                 f"Unknown modality {modality!r} for this backbone. "
                 f"Expected one of {list(backbone.modalities)}."
             )
-        if embedding_layer not in contract.OUTPUT_NAMES[1:]:
+        if embedding_layer not in LAYER_NAMES:
             raise ValueError(
                 "`embedding_layer` must be one of "
-                f"{list(contract.OUTPUT_NAMES[1:])}. "
+                f"{list(LAYER_NAMES)}. "
                 f"Received: embedding_layer={embedding_layer!r}"
             )
         contract.check_tower(modality, backbone.towers[modality])
@@ -79,7 +81,9 @@ class EncoderModule(tf.Module):
             tf.function(_regularization_loss(v), input_signature=[])
             for v in regularized
         ]
-        spec = contract.input_spec(modality)
+        spec = contract.input_spec(
+            modality, contract.input_kind(modality, backbone.towers[modality])
+        )
         for training in (False, True):
             self.__call__.get_concrete_function(spec, training=training)
         self.serve = tf.function(self._serve_default, input_signature=[spec])
@@ -88,7 +92,7 @@ class EncoderModule(tf.Module):
     def __call__(self, x, training=False):
         outputs = self._encode(x, training=training)
         outputs = {k: tf.cast(v, tf.float32) for k, v in outputs.items()}
-        return {"embedding": outputs[self.embedding_layer], **outputs}
+        return {contract.EMBEDDING: outputs[self.embedding_layer], **outputs}
 
     def _serve_default(self, x):
         return self.__call__(x, training=False)

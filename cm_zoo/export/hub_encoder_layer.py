@@ -61,7 +61,7 @@ class HubEncoderLayer(keras.layers.Layer):
     def __init__(
         self,
         filepath,
-        output_key="embedding",
+        output_key=contract.EMBEDDING,
         trainable=True,
         verify=True,
         **kwargs,

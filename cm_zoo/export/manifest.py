@@ -7,12 +7,23 @@ it.
 """
 
 import hashlib
-import json
 import pathlib
+
+from cm_zoo import atomic_files
 
 MANIFEST_NAME = "manifest.json"
 FORMAT_VERSION = 1
 _CHUNK_BYTES = 1 << 20
+# What a loader reads from a manifest, with the JSON type each must have.
+REQUIRED_FIELDS = {
+    "model_name": str,
+    "modalities": list,
+    "class_names": list,
+    "inputs": dict,
+    "embedding": dict,
+    "output_widths": dict,
+    "files": dict,
+}
 
 
 def sha256_file(path):
@@ -35,18 +46,19 @@ def hash_tree(directory):
 
 
 def write_manifest(model_dir, manifest):
-    """Writes `manifest` as `model_dir/manifest.json` (sorted, indented)."""
+    """Writes `model_dir/manifest.json` atomically (sorted, indented)."""
     path = pathlib.Path(model_dir) / MANIFEST_NAME
-    path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    atomic_files.atomic_write_json(path, manifest)
     return path
 
 
 def read_manifest(model_dir):
-    """Reads `model_dir/manifest.json`.
+    """Reads `model_dir/manifest.json` and checks its fields' presence.
 
     Raises:
-        ValueError: if the file is missing or is not a JSON object with a
-            `files` table.
+        ValueError: if the file is missing, is not JSON (torn or edited),
+            or lacks a field of `REQUIRED_FIELDS` or has it of the wrong
+            type; the message names the file and the fields.
     """
     path = pathlib.Path(model_dir) / MANIFEST_NAME
     if not path.is_file():
@@ -56,18 +68,38 @@ def read_manifest(model_dir):
             "directory per modality)."
         )
     try:
-        manifest = json.loads(path.read_text())
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        manifest = atomic_files.read_json(path)
+    except UnicodeDecodeError as error:
         raise ValueError(
-            f"Unreadable manifest {str(path)!r}: {error}"
+            f"Unreadable manifest {str(path)!r}: not UTF-8 ({error})."
         ) from None
-    if not isinstance(manifest, dict) or not isinstance(
-        manifest.get("files"), dict
-    ):
+    if not isinstance(manifest, dict):
         raise ValueError(
-            f"Manifest {str(path)!r} has no `files` table of sha256 hashes."
+            f"Manifest {str(path)!r} must be a JSON object. Received: "
+            f"{type(manifest).__name__}"
         )
+    _check_fields(manifest, path)
     return manifest
+
+
+def _check_fields(manifest, path):
+    """Raises naming every missing or mistyped field of `REQUIRED_FIELDS`."""
+    problems = [
+        f"`{key}` ({kind.__name__}) is "
+        + (
+            "missing"
+            if key not in manifest
+            else f"a {type(manifest[key]).__name__}"
+        )
+        for key, kind in REQUIRED_FIELDS.items()
+        if not isinstance(manifest.get(key), kind)
+    ]
+    if problems:
+        raise ValueError(
+            f"Manifest {str(path)!r} is not a cm_zoo export manifest: "
+            f"{'; '.join(problems)}. Found keys: {sorted(manifest)}. "
+            "Re-export the model (cm_zoo.export.export_encoders)."
+        )
 
 
 def verify_files(encoder_dir, expected):

@@ -1,5 +1,8 @@
 """Layers of cm_zoo: shared upper blocks and the StatReg regularizers."""
 
+from cm_zoo.layers.shared import DrawingAugmentation
+from cm_zoo.layers.shared import TextAugmentation
+from cm_zoo.layers.shared import WaveformAugmentation
 from cm_zoo.layers.statreg import DiagonalGMMPrior
 from cm_zoo.layers.statreg import GaussianPrior
 from cm_zoo.layers.statreg import GaussianStatReg
@@ -10,9 +13,12 @@ from cm_zoo.layers.statreg import load_prior
 
 __all__ = [
     "DiagonalGMMPrior",
+    "DrawingAugmentation",
     "GMMStatReg",
     "GaussianPrior",
     "GaussianStatReg",
+    "TextAugmentation",
+    "WaveformAugmentation",
     "fit_diagonal_gmm",
     "fit_gaussian",
     "load_prior",

@@ -71,9 +71,7 @@ def symmetric_cosine_ranking_loss(x, y, margin=0.1):
     >>> float(symmetric_cosine_ranking_loss(x, x[::-1], margin=0.5))
     3.0
     """
-    return cosine_ranking_loss(x, y, margin) + cosine_ranking_loss(
-        y, x, margin
-    )
+    return cosine_ranking_loss(x, y, margin) + cosine_ranking_loss(y, x, margin)
 
 
 def _compatible(shape_a, shape_b):

@@ -1,11 +1,28 @@
-"""Towers per modality under upper layers shared by every modality."""
+"""Towers per modality under upper layers shared by every modality.
+
+This module owns the names of the backbone's layers and outputs: every
+other part (recipes, export, evaluation, bench) imports them from
+`cm_zoo.models` rather than spelling them again.
+"""
 
 import keras
 
+from cm_zoo import presets
 from cm_zoo.layers.shared import FullyConnectedBlock
 
-LAYER_NAMES = ("pool5", "fc6", "fc7", "logits")
-_SHARED_KEY = "shared"
+POOL5 = "pool5"
+FC6 = "fc6"
+FC7 = "fc7"
+LOGITS = "logits"
+CLASSIFIER = "classifier"
+# Hidden features every modality has, in depth order: where retrieval,
+# ranking and StatReg act.
+SHARED_LAYERS = (POOL5, FC6, FC7)
+# Outputs of `CrossModalBackbone.encode`, per modality.
+LAYER_NAMES = (*SHARED_LAYERS, LOGITS)
+# The weighted layers above the towers (one set, or one per modality).
+UPPER_LAYERS = (FC6, FC7, CLASSIFIER)
+SHARED_KEY = "shared"
 
 
 @keras.saving.register_keras_serializable(package="cm_zoo")
@@ -23,8 +40,10 @@ class CrossModalBackbone(keras.Model):
 
     The functional graph takes a dict with one input per modality and
     returns `"<modality>_<layer>"` outputs for `pool5`, `fc6`, `fc7` and
-    `logits`. `encode()` runs one modality alone (any subset of modalities
-    can be trained this way) and `encoder()` wraps it as its own model.
+    `logits` (`LAYER_NAMES`; `layer_widths` gives their widths).
+    `encode()` runs one modality alone (any subset of modalities can be
+    trained this way) and `encoder()` wraps it as its own model.
+    `from_preset(name)` builds the architecture of a named preset.
 
     Args:
         towers: dict. Modality key to `cm_zoo.towers.Tower`.
@@ -50,6 +69,8 @@ class CrossModalBackbone(keras.Model):
     {'pool5': (2, 16), 'fc6': (2, 8), 'fc7': (2, 8), 'logits': (2, 3)}
     """
 
+    _preset_builders = {}
+
     def __init__(
         self,
         towers,
@@ -71,7 +92,7 @@ class CrossModalBackbone(keras.Model):
 
         # === Layers ===
         self.towers = dict(towers)
-        keys = [_SHARED_KEY] if share_upper else list(towers)
+        keys = [SHARED_KEY] if share_upper else list(towers)
         self.upper_layers = {
             key: _make_upper_layers(
                 "" if share_upper else f"{key}_",
@@ -108,23 +129,52 @@ class CrossModalBackbone(keras.Model):
     def upper_layers_for(self, modality):
         """Returns `[fc6, fc7, classifier]` used by `modality`."""
         self._check_modality(modality)
-        key = _SHARED_KEY if _SHARED_KEY in self.upper_layers else modality
+        key = SHARED_KEY if SHARED_KEY in self.upper_layers else modality
         return self.upper_layers[key]
 
-    def encode(self, modality, x, training=None):
-        """Runs one modality: a dict of `pool5`, `fc6`, `fc7`, `logits`."""
+    @property
+    def layer_widths(self):
+        """dict. Width of each output of `encode`, by layer name."""
+        tower = next(iter(self.towers.values()))
+        return {
+            POOL5: tower.output_dim,
+            FC6: self.hidden_dim,
+            FC7: self.hidden_dim,
+            LOGITS: self.num_classes,
+        }
+
+    def encode(self, modality, x, training=None, pre_dropout=False):
+        """Runs one modality: a dict of `pool5`, `fc6`, `fc7`, `logits`.
+
+        Args:
+            modality: str. One of `modalities`.
+            x: a batch of that modality's raw inputs.
+            training: bool. Training mode of the towers and dropout.
+            pre_dropout: bool. When training, return for `fc6` and `fc7`
+                the activations the same weights give without dropout (as
+                in inference; `fc7` then takes one more pass of fc7, on
+                the undropped `fc6`), the features that StatReg priors are
+                fitted on. The logits still come from the dropped-out path.
+                Defaults to `False`.
+        """
         tower = self.towers[self._check_modality(modality)]
         tower.check_input(x, modality)
         fc6, fc7, classifier = self.upper_layers_for(modality)
         pool5 = tower(x, training=training)
-        fc6_out = fc6(pool5, training=training)
+        fc6_activation, fc6_out = fc6(
+            pool5, training=training, return_activation=True
+        )
         fc7_out = fc7(fc6_out, training=training)
-        return {
-            "pool5": pool5,
-            "fc6": fc6_out,
-            "fc7": fc7_out,
-            "logits": classifier(fc7_out),
+        features = {
+            POOL5: pool5,
+            FC6: fc6_out,
+            FC7: fc7_out,
+            LOGITS: classifier(fc7_out),
         }
+        if pre_dropout and training:
+            features[FC6] = fc6_activation
+            features[FC7] = fc7(fc6_activation, training=False)
+        return features
 
     def encoder(self, modality):
         """A functional model of one modality's path, sharing weights."""
@@ -143,6 +193,54 @@ class CrossModalBackbone(keras.Model):
                 f"one of {list(self.towers)}."
             )
         return modality
+
+    @classmethod
+    def register_preset_family(cls, family, builder):
+        """Makes `from_preset` build the presets of `family` with `builder`.
+
+        Each family package registers its builder on import, as keras-hub
+        registers presets against the class in the family `__init__.py`.
+
+        Args:
+            family: str. A preset family (`cm_zoo.presets.FAMILIES`).
+            builder: callable. `builder(config, **kwargs)` returns a
+                `CrossModalBackbone` from a preset's `config()` dict.
+        """
+        cls._preset_builders[family] = builder
+
+    @classmethod
+    def from_preset(cls, preset, **kwargs):
+        """An untrained backbone of the named preset's architecture.
+
+        Presets ship no weights (trained encoders live in `saved_models/`,
+        see `cm_zoo.export`).
+
+        Args:
+            preset: str. One of `cm_zoo.presets.names()`.
+            **kwargs: Architecture fields of the preset to override (e.g.
+                `num_classes`, `dtype`, `augment`), and arguments of the
+                family's builder: `modalities`, `share_upper`,
+                `share_image_tower`, `name` for `cmplaces_*` presets
+                (`cm_zoo.models.cmplaces.build_cmplaces_backbone`);
+                `image_modality`, `name` for `see_hear_read_*` ones
+                (`cm_zoo.models.see_hear_read.build_see_hear_read_backbone`).
+
+        Raises:
+            ValueError: for an unknown preset, listing the available ones.
+
+        Example:
+        >>> from cm_zoo.models import CrossModalBackbone
+        >>> backbone = CrossModalBackbone.from_preset(
+        ...     "cmplaces_alexnet_tiny", modalities=["sketch", "description"],
+        ...     num_classes=5)
+        >>> backbone.layer_widths
+        {'pool5': 192, 'fc6': 256, 'fc7': 256, 'logits': 5}
+        """
+        preset = presets.get(preset)
+        fields = preset.config()
+        overrides = {k: kwargs.pop(k) for k in list(kwargs) if k in fields}
+        builder = cls._preset_builders[preset.family]
+        return builder(preset.config(**overrides), **kwargs)
 
     def get_config(self):
         unique_towers = {}
@@ -180,13 +278,11 @@ class CrossModalBackbone(keras.Model):
 def _make_upper_layers(prefix, num_classes, hidden_dim, dropout, dtype):
     """Creates fc6, fc7 and the classifier, named with `prefix`."""
     return [
-        FullyConnectedBlock(
-            hidden_dim, dropout=dropout, dtype=dtype, name=f"{prefix}fc6"
+        *(
+            FullyConnectedBlock(
+                hidden_dim, dropout=dropout, dtype=dtype, name=prefix + name
+            )
+            for name in (FC6, FC7)
         ),
-        FullyConnectedBlock(
-            hidden_dim, dropout=dropout, dtype=dtype, name=f"{prefix}fc7"
-        ),
-        keras.layers.Dense(
-            num_classes, dtype=dtype, name=f"{prefix}classifier"
-        ),
+        keras.layers.Dense(num_classes, dtype=dtype, name=prefix + CLASSIFIER),
     ]

@@ -3,10 +3,11 @@
 import numpy as np
 import tensorflow as tf
 
+from cm_zoo.models.cross_modal_backbone import FC7
 from cm_zoo.models.cross_modal_backbone import LAYER_NAMES
 
 
-def extract_features(backbone, inputs, *, layers=("fc7",), batch_size=64):
+def extract_features(backbone, inputs, *, layers=(FC7,), batch_size=64):
     """Runs every modality of `inputs` through `backbone` in inference mode.
 
     Args:
@@ -25,15 +26,13 @@ def extract_features(backbone, inputs, *, layers=("fc7",), batch_size=64):
 
     Example:
     >>> from cm_zoo.models import CrossModalBackbone, extract_features
-    >>> from cm_zoo.towers import ImageTower
-    >>> tower = ImageTower(image_size=32, conv_filters=[4] * 5,
-    ...                    conv1_kernel_size=3, conv1_strides=1, name="t")
-    >>> backbone = CrossModalBackbone({"sketch": tower}, 3, hidden_dim=8)
+    >>> backbone = CrossModalBackbone.from_preset(
+    ...     "cmplaces_alexnet_tiny", modalities=["sketch"], num_classes=3)
     >>> out = extract_features(
-    ...     backbone, {"sketch": np.zeros((5, 32, 32, 3), "uint8")},
+    ...     backbone, {"sketch": np.zeros((5, 64, 64, 3), "uint8")},
     ...     layers=["fc6", "logits"], batch_size=2)
     >>> out["fc6"]["sketch"].shape, out["logits"]["sketch"].dtype
-    ((5, 8), dtype('float32'))
+    ((5, 256), dtype('float32'))
     """
     unknown = [layer for layer in layers if layer not in LAYER_NAMES]
     if unknown:

@@ -200,15 +200,13 @@ def fit_feature_inversion(
 
     Example:
     >>> from cm_zoo.models import CrossModalBackbone, fit_feature_inversion
-    >>> from cm_zoo.towers import ImageTower
-    >>> tower = ImageTower(image_size=32, conv_filters=[4] * 5,
-    ...                    conv1_kernel_size=3, conv1_strides=1, name="t")
-    >>> backbone = CrossModalBackbone({"clipart": tower}, 3, hidden_dim=8)
-    >>> images = np.zeros((8, 40, 40, 3), "uint8")
+    >>> backbone = CrossModalBackbone.from_preset(
+    ...     "cmplaces_alexnet_tiny", modalities=["clipart"], num_classes=3)
+    >>> images = np.zeros((8, 80, 80, 3), "uint8")
     >>> decoder, losses = fit_feature_inversion(
     ...     backbone, images, modality="clipart", image_size=8,
     ...     filters=[4, 2], epochs=2, batch_size=4)
-    >>> decoder.reconstruct(np.zeros((1, 16))).shape, len(losses)
+    >>> decoder.reconstruct(np.zeros((1, 192))).shape, len(losses)
     ((1, 8, 8, 3), 2)
     """
     images = np.asarray(images)

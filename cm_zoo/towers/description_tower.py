@@ -74,26 +74,11 @@ class DescriptionTower(Tower):
             )
 
         # === Layers ===
-        def dense(units, name):
-            return keras.layers.Dense(
-                units,
-                activation="relu",
-                kernel_initializer=(
-                    "he_normal"
-                    if kernel_init_stddev is None
-                    else keras.initializers.RandomNormal(
-                        stddev=kernel_init_stddev
-                    )
-                ),
-                dtype=dtype,
-                name=name,
-            )
-
-        stages = [
-            dense(hidden_dim, f"mlp{index + 1}")
-            for index in range(num_hidden_layers)
-        ]
-        stages.append(dense(output_dim, "to_pool5"))
+        stages = _mlp_layers(
+            [hidden_dim] * int(num_hidden_layers) + [output_dim],
+            kernel_init_stddev,
+            dtype,
+        )
 
         # === Functional model ===
         if input_kind == "text":
@@ -133,3 +118,29 @@ class DescriptionTower(Tower):
         "num_buckets",
         "embedding_dim",
     )
+
+
+def _mlp_layers(widths, kernel_init_stddev, dtype):
+    """ReLU dense layers `mlp1`, `mlp2`, ... and last `to_pool5`.
+
+    Kernels start from `N(0, kernel_init_stddev)`, or He-normal for `None`.
+    """
+    layers = []
+    for index, units in enumerate(widths):
+        last = index == len(widths) - 1
+        layers.append(
+            keras.layers.Dense(
+                units,
+                activation="relu",
+                kernel_initializer=(
+                    "he_normal"
+                    if kernel_init_stddev is None
+                    else keras.initializers.RandomNormal(
+                        stddev=kernel_init_stddev
+                    )
+                ),
+                dtype=dtype,
+                name="to_pool5" if last else f"mlp{index + 1}",
+            )
+        )
+    return layers

@@ -4,6 +4,7 @@ import keras
 
 from cm_zoo.layers.shared import ImageAugmentation
 from cm_zoo.layers.shared import ImagePreprocessing
+from cm_zoo.towers._conv_stage import conv_stage
 from cm_zoo.towers.tower import Tower
 
 
@@ -72,43 +73,18 @@ class ImageTower(Tower):
         )
 
         # === Layers ===
-        kernel_sizes = [conv1_kernel_size, conv2_kernel_size, 3, 3, 3]
-        pooled_after = {0, 1, 4}
         stages = [
             ImagePreprocessing(image_size, dtype=dtype, name="preprocess")
         ]
         if augment:
             stages.append(ImageAugmentation(dtype=dtype, name="augment"))
-        for index, (filters, size) in enumerate(
-            zip(conv_filters, kernel_sizes)
-        ):
-            stages.append(
-                keras.layers.Conv2D(
-                    filters,
-                    size,
-                    strides=conv1_strides if index == 0 else 1,
-                    padding="valid" if index == 0 else "same",
-                    use_bias=not use_batch_norm,
-                    activation=None if use_batch_norm else "relu",
-                    dtype=dtype,
-                    name=f"conv{index + 1}",
-                )
-            )
-            if use_batch_norm:
-                stages.append(
-                    keras.layers.BatchNormalization(
-                        dtype=dtype, name=f"conv{index + 1}_bn"
-                    )
-                )
-                stages.append(
-                    keras.layers.ReLU(dtype=dtype, name=f"conv{index + 1}_relu")
-                )
-            if index in pooled_after:
-                stages.append(
-                    keras.layers.MaxPooling2D(
-                        3, strides=2, dtype=dtype, name=f"pool{index + 1}"
-                    )
-                )
+        stages += _conv_layers(
+            conv_filters,
+            [conv1_kernel_size, conv2_kernel_size, 3, 3, 3],
+            conv1_strides,
+            use_batch_norm,
+            dtype,
+        )
         stages.append(keras.layers.Flatten(dtype=dtype, name="pool5_flat"))
 
         # === Functional model ===
@@ -138,6 +114,31 @@ class ImageTower(Tower):
         "use_batch_norm",
         "augment",
     )
+
+
+def _conv_layers(
+    conv_filters, kernel_sizes, conv1_strides, use_batch_norm, dtype
+):
+    """conv1..conv5 (conv1 strided, unpadded), max-pooled after 1, 2 and 5."""
+    layers = []
+    for index, (filters, size) in enumerate(zip(conv_filters, kernel_sizes)):
+        layers += conv_stage(
+            keras.layers.Conv2D,
+            filters,
+            size,
+            strides=conv1_strides if index == 0 else 1,
+            padding="valid" if index == 0 else "same",
+            use_batch_norm=use_batch_norm,
+            dtype=dtype,
+            name=f"conv{index + 1}",
+        )
+        if index in (0, 1, 4):
+            layers.append(
+                keras.layers.MaxPooling2D(
+                    3, strides=2, dtype=dtype, name=f"pool{index + 1}"
+                )
+            )
+    return layers
 
 
 def pool5_side(image_size, conv1_kernel_size, conv1_strides):

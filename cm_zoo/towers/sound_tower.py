@@ -1,8 +1,10 @@
 """Raw waveform to the shared pool5 space: 1-D convs over a spectrogram."""
 
 import keras
+import tensorflow as tf
 
 from cm_zoo.layers.shared.spectrogram import Spectrogram
+from cm_zoo.towers._conv_stage import conv_stage
 from cm_zoo.towers.tower import Tower
 
 
@@ -17,6 +19,16 @@ class SoundTower(Tower):
     the resulting map (4x256 in the paper) is flattened and projected by a
     fully connected ReLU layer to `output_dim` (9216, the width of the
     image tower's pool5), which feeds the shared upper layers.
+
+    The spectrogram spans `window_samples` samples, e.g. 2.0 s at 16 kHz
+    for 125 frames of 256. A shorter waveform is zero-padded at the end. A
+    longer one is embedded whole: it is cut into `ceil(samples /
+    window_samples)` full windows, consecutive from its start with the last
+    one ending at its end (overlapping the one before where the length is
+    not a multiple), and the pool5 outputs of the windows are averaged. A
+    waveform of exactly one window length is one window. Amplitudes must
+    lie in `[-1, 1]`; a peak above 1 (e.g. int16 samples given as floats)
+    raises at run time (see `Spectrogram`).
 
     Args:
         output_dim: int. Width of pool5 (9216 in the paper).
@@ -36,8 +48,8 @@ class SoundTower(Tower):
         dtype: string or `keras.DTypePolicy`. Layer dtype policy.
 
     Input shape:
-        `(batch_size, samples)`, float32 mono waveform at 16 kHz, any
-        length (padded or cropped to the spectrogram's span).
+        `(batch_size, samples)`, float32 mono waveform at 16 kHz in
+        `[-1, 1]`, any length (see above).
 
     Output shape:
         `(batch_size, output_dim)`.
@@ -47,7 +59,11 @@ class SoundTower(Tower):
     >>> tower = SoundTower(output_dim=6, num_frames=27, frame_length=32,
     ...                    frame_step=16, conv_filters=[4, 4, 4],
     ...                    pool_size=3)
+    >>> tower.window_samples
+    448
     >>> tower(np.zeros((2, 300), "float32")).shape
+    TensorShape([2, 6])
+    >>> tower(np.zeros((2, 5000), "float32")).shape  # 12 windows, averaged
     TensorShape([2, 6])
     """
 
@@ -86,25 +102,15 @@ class SoundTower(Tower):
                 frame_step=frame_step,
                 dtype=dtype,
                 name="spectrogram",
-            )
-        ]
-        for index, (filters, size) in enumerate(
-            zip(conv_filters, kernel_sizes)
-        ):
-            stages += _conv_stage(
-                filters, size, use_batch_norm, dtype, f"conv{index + 1}"
-            )
-            stages.append(
-                keras.layers.MaxPooling1D(
-                    pool_size, dtype=dtype, name=f"pool{index + 1}"
-                )
-            )
-        stages.append(keras.layers.Flatten(dtype=dtype, name="flatten"))
-        stages.append(
+            ),
+            *_conv_layers(
+                conv_filters, kernel_sizes, pool_size, use_batch_norm, dtype
+            ),
+            keras.layers.Flatten(dtype=dtype, name="flatten"),
             keras.layers.Dense(
                 output_dim, activation="relu", dtype=dtype, name="to_pool5"
-            )
-        )
+            ),
+        ]
 
         # === Functional model ===
         waveform = keras.Input(shape=(None,), dtype="float32", name="waveform")
@@ -133,6 +139,11 @@ class SoundTower(Tower):
         "use_batch_norm",
     )
 
+    @property
+    def window_samples(self):
+        """int. Samples one spectrogram spans (the tower's window)."""
+        return self.get_layer("spectrogram").num_samples
+
     def call(self, inputs, training=None, mask=None):
         if len(inputs.shape) == 3:
             raise ValueError(
@@ -141,27 +152,62 @@ class SoundTower(Tower):
                 f"{tuple(inputs.shape)}. Mix stereo audio down to mono."
             )
         self.check_input(inputs, "sound")
-        return super().call(inputs, training=training, mask=mask)
+        windows = _windows(inputs, self.window_samples)  # [B, W, S]
+        batch_size = inputs.shape[0] or tf.shape(windows)[0]
+        pool5 = super().call(
+            tf.reshape(windows, [-1, self.window_samples]),
+            training=training,
+            mask=mask,
+        )  # [B * W, D]
+        pool5 = tf.reshape(
+            pool5, [batch_size, tf.shape(windows)[1], self.output_dim]
+        )
+        return tf.reduce_mean(pool5, axis=1)  # [B, D]
 
 
-def _conv_stage(filters, kernel_size, use_batch_norm, dtype, name):
-    """Conv1D + ReLU (optionally with batch norm in between)."""
-    conv = keras.layers.Conv1D(
-        filters,
-        kernel_size,
-        padding="same",
-        use_bias=not use_batch_norm,
-        activation=None if use_batch_norm else "relu",
-        dtype=dtype,
-        name=name,
+def _conv_layers(conv_filters, kernel_sizes, pool_size, use_batch_norm, dtype):
+    """conv1..conv3, each followed by a max-pooling of `pool_size`."""
+    layers = []
+    for index, (filters, size) in enumerate(zip(conv_filters, kernel_sizes)):
+        layers += conv_stage(
+            keras.layers.Conv1D,
+            filters,
+            size,
+            use_batch_norm=use_batch_norm,
+            dtype=dtype,
+            name=f"conv{index + 1}",
+        )
+        layers.append(
+            keras.layers.MaxPooling1D(
+                pool_size, dtype=dtype, name=f"pool{index + 1}"
+            )
+        )
+    return layers
+
+
+def _windows(waveform, window_samples):
+    """Cuts `[B, samples]` into `[B, W, window_samples]` full windows.
+
+    `W = max(1, ceil(samples / window_samples))`: consecutive windows from
+    the start, the last one moved back to end at the last sample (so it
+    overlaps the one before unless the length is a multiple). Together they
+    cover the waveform and each is full. A waveform shorter than one window
+    is zero-padded at the end to one window.
+    """
+    length = tf.shape(waveform)[1]
+    waveform = tf.pad(
+        waveform, [[0, 0], [0, tf.maximum(window_samples - length, 0)]]
     )
-    if not use_batch_norm:
-        return [conv]
-    return [
-        conv,
-        keras.layers.BatchNormalization(dtype=dtype, name=f"{name}_bn"),
-        keras.layers.ReLU(dtype=dtype, name=f"{name}_relu"),
-    ]
+    span = tf.maximum(length, window_samples)
+    count = (span + window_samples - 1) // window_samples
+    # Slices and a reshape, not a gather: a gather of every sample costs
+    # ~25x as much on CPU.
+    head = tf.reshape(
+        waveform[:, : (count - 1) * window_samples],
+        [tf.shape(waveform)[0], count - 1, window_samples],
+    )  # [B, W - 1, S]
+    tail = waveform[:, None, span - window_samples : span]  # [B, 1, S]
+    return tf.concat([head, tail], axis=1)
 
 
 def _three_positive_ints(values, arg):

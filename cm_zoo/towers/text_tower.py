@@ -5,6 +5,7 @@ import numpy as np
 import tensorflow as tf
 
 from cm_zoo.layers.shared import HashedWordEmbedding
+from cm_zoo.towers._conv_stage import conv_stage
 from cm_zoo.towers.tower import Tower
 
 
@@ -85,34 +86,7 @@ class TextTower(Tower):
                 name="words",
             )
         ]
-        for index in range(3):
-            name = f"conv{index + 1}"
-            stages.append(
-                keras.layers.Conv1D(
-                    conv_filters,
-                    3,
-                    padding="same",
-                    use_bias=not use_batch_norm,
-                    activation=None if use_batch_norm else "relu",
-                    dtype=dtype,
-                    name=name,
-                )
-            )
-            if use_batch_norm:
-                stages.append(
-                    keras.layers.BatchNormalization(
-                        dtype=dtype, name=f"{name}_bn"
-                    )
-                )
-                stages.append(
-                    keras.layers.ReLU(dtype=dtype, name=f"{name}_relu")
-                )
-            if index > 0:
-                stages.append(
-                    keras.layers.MaxPooling1D(
-                        2, dtype=dtype, name=f"pool{index + 1}"
-                    )
-                )
+        stages += _conv_layers(conv_filters, use_batch_norm, dtype)
         stages.append(keras.layers.Flatten(dtype=dtype, name="flatten"))
         stages.append(
             keras.layers.Dense(
@@ -180,3 +154,24 @@ class TextTower(Tower):
         table[written] = sums[written] / counts[written, None]
         table_variable.assign(table)
         return int(np.count_nonzero(written))
+
+
+def _conv_layers(conv_filters, use_batch_norm, dtype):
+    """conv1..conv3 of width 3 over words; conv2 and conv3 max-pooled by 2."""
+    layers = []
+    for index in range(3):
+        layers += conv_stage(
+            keras.layers.Conv1D,
+            conv_filters,
+            3,
+            use_batch_norm=use_batch_norm,
+            dtype=dtype,
+            name=f"conv{index + 1}",
+        )
+        if index > 0:
+            layers.append(
+                keras.layers.MaxPooling1D(
+                    2, dtype=dtype, name=f"pool{index + 1}"
+                )
+            )
+    return layers

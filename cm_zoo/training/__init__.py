@@ -1,12 +1,9 @@
 """Distributed, preemption-safe training: strategies, loop, callbacks."""
 
-from cm_zoo.training.custom_training_loop import CustomTrainingLoop
 from cm_zoo.training.raise_on_non_finite_loss import NonFiniteLossError
 from cm_zoo.training.raise_on_non_finite_loss import RaiseOnNonFiniteLoss
 from cm_zoo.training.raise_on_non_finite_loss import last_good_checkpoint
-from cm_zoo.training.resumable_backup_and_restore import (
-    ResumableBackupAndRestore,
-)
+from cm_zoo.training.run_checkpoint import RunCheckpoint
 from cm_zoo.training.scaling_arguments import add_scaling_arguments
 from cm_zoo.training.scaling_arguments import strategy_from_arguments
 from cm_zoo.training.strategies import STRATEGIES
@@ -15,16 +12,15 @@ from cm_zoo.training.strategies import make_strategy
 from cm_zoo.training.strategies import per_replica_batch_size
 from cm_zoo.training.strategies import remove_worker_directory
 from cm_zoo.training.strategies import worker_directory
-from cm_zoo.training.train_task import LOOPS
 from cm_zoo.training.train_task import train_task
+from cm_zoo.training.training_loop import TrainingLoop
 
 __all__ = [
-    "LOOPS",
     "STRATEGIES",
-    "CustomTrainingLoop",
     "NonFiniteLossError",
     "RaiseOnNonFiniteLoss",
-    "ResumableBackupAndRestore",
+    "RunCheckpoint",
+    "TrainingLoop",
     "add_scaling_arguments",
     "is_chief",
     "last_good_checkpoint",

@@ -1,13 +1,9 @@
 """A callback that stops training on a NaN/Inf loss, naming a checkpoint."""
 
 import math
-import os
 
 import keras
 import tensorflow as tf
-
-# The file `keras.callbacks.BackupAndRestore` writes in its `backup_dir`.
-_KERAS_BACKUP_FILE = "latest.weights.h5"
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -15,20 +11,10 @@ class NonFiniteLossError(FloatingPointError):
 
 
 def last_good_checkpoint(directory):
-    """The newest checkpoint in `directory`, or None.
-
-    Understands both layouts of the recipes: a `tf.train.CheckpointManager`
-    directory (`CustomTrainingLoop`) and a `keras.callbacks.BackupAndRestore`
-    `backup_dir` (`latest.weights.h5`).
-    """
+    """The newest checkpoint listed in the run's `directory`, or None."""
     if directory is None:
         return None
-    directory = str(directory)
-    manager_checkpoint = tf.train.latest_checkpoint(directory)
-    if manager_checkpoint:
-        return manager_checkpoint
-    backup = os.path.join(directory, _KERAS_BACKUP_FILE)
-    return backup if os.path.exists(backup) else None
+    return tf.train.latest_checkpoint(str(directory))
 
 
 @keras.saving.register_keras_serializable(package="cm_zoo")
@@ -43,8 +29,9 @@ class RaiseOnNonFiniteLoss(keras.callbacks.Callback):
     resume from after fixing the data or lowering the learning rate).
 
     Args:
-        checkpoint_dir: str or None. Checkpoint or backup directory of the
-            run, searched for the last good checkpoint when raising.
+        checkpoint_dir: str or None. Checkpoint directory of the run
+            (`TrainingLoop`'s), searched for the last good checkpoint when
+            raising.
             Defaults to `None`.
 
     Example:

@@ -5,13 +5,12 @@ import keras
 from cm_zoo.training.strategies import STRATEGIES
 from cm_zoo.training.strategies import make_strategy
 from cm_zoo.training.strategies import per_replica_batch_size
-from cm_zoo.training.train_task import LOOPS
 
 PRECISIONS = ("none", "mixed_float16", "mixed_bfloat16")
 
 
 def add_scaling_arguments(parser, *, jit_help):
-    """Adds `--strategy`, `--tpu`, `--loop`, `--save-every-steps`,
+    """Adds `--strategy`, `--tpu`, `--save-every-steps`,
     `--mixed-precision` and `--jit-compile` to an `argparse` parser.
 
     Args:
@@ -23,8 +22,8 @@ def add_scaling_arguments(parser, *, jit_help):
     >>> from cm_zoo.training import add_scaling_arguments
     >>> parser = argparse.ArgumentParser()
     >>> add_scaling_arguments(parser, jit_help="XLA")
-    >>> parser.parse_args(["--strategy", "mirrored"]).loop
-    'auto'
+    >>> parser.parse_args(["--save-every-steps", "500"]).save_every_steps
+    500
     """
     parser.add_argument("--strategy", default="default", choices=STRATEGIES)
     parser.add_argument(
@@ -34,17 +33,10 @@ def add_scaling_arguments(parser, *, jit_help):
         "('local' on a TPU VM)",
     )
     parser.add_argument(
-        "--loop",
-        default="auto",
-        choices=LOOPS,
-        help="auto: Keras fit for default/mirrored, the custom "
-        "strategy.run loop for multiworker/tpu",
-    )
-    parser.add_argument(
         "--save-every-steps",
         type=int,
         default=None,
-        help="custom loop: also checkpoint every N steps",
+        help="also checkpoint every N steps (default: epoch ends)",
     )
     parser.add_argument("--mixed-precision", default="none", choices=PRECISIONS)
     parser.add_argument("--jit-compile", action="store_true", help=jit_help)

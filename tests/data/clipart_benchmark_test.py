@@ -1,6 +1,7 @@
 import hashlib
 import json
 import os
+import re
 import shutil
 
 import numpy as np
@@ -64,12 +65,14 @@ def test_weak_modalities_come_from_different_files(bench):
     items = bench.manifest["items"]
     sources = [item["source"] for item in items]
     assert len(set(sources)) == len(sources)
+    assert len({item["svg_sha256"] for item in items}) == len(items)
     assert {item["role"] for item in items} == {
         "clipart",
         "sketch",
         "description",
         "sound",
         "paired",
+        "source",
     }
     for item in items:
         assert item["licence"].startswith("public domain")
@@ -105,10 +108,14 @@ def test_paired_triplets_are_the_same_item(bench, split):
 def test_unknown_modality_or_split_lists_options(bench):
     with pytest.raises(ValueError, match=r"'natural'.*\['clipart', 'sketch'"):
         bench.arrays("natural", "train")
-    with pytest.raises(ValueError, match=r"'dev'.*\['train', 'val', 'test'\]"):
+    with pytest.raises(ValueError, match=r"'dev'.*\['train', 'val', 'test'"):
         bench.arrays("clipart", "dev")
-    with pytest.raises(ValueError, match="'dev'"):
-        bench.paired("dev")
+    with pytest.raises(ValueError, match=r"'ood'.*\['train', 'val', 'test'\]"):
+        bench.paired("ood")
+    with pytest.raises(ValueError, match=r"'test'.*\['train', 'val'\]"):
+        bench.source_pool("test")
+    with pytest.raises(ValueError, match="count"):
+        bench.source_pool("val", views=0)
 
 
 def test_tampered_or_missing_build_is_rejected(tmp_path):
@@ -132,7 +139,9 @@ def test_lexicon_covers_every_category(bench):
     assert len(texts) == len(labels) > 0
     assert all(isinstance(t, str) and t.strip() for t in texts)
     assert labels.min() >= 0 and labels.max() < len(bench.class_names)
-    assert set(labels) == set(range(len(bench.class_names)))
+    # Categories whose synset has no hyponyms lose their one (giveaway)
+    # entry; the others keep their members.
+    assert len(set(labels)) >= 20
     # "<lemmas>: <gloss>", sorted by (label, text), no duplicates.
     assert all(": " in t and t.split(": ", 1)[1].strip() for t in texts)
     pairs = list(zip(labels.tolist(), texts.tolist()))
@@ -140,7 +149,7 @@ def test_lexicon_covers_every_category(bench):
     names = dict(zip(texts.tolist(), labels.tolist()))
     bird = bench.class_names.index("bird")
     music = bench.class_names.index("music")
-    assert names[next(t for t in names if t.startswith("eagle,"))] == bird
+    assert names[next(t for t in names if t.startswith("eagle:"))] == bird
     assert any(t.startswith("parrot") and y == bird for t, y in names.items())
     assert any(
         "saxophone" in t.split(":")[0] and y == music for t, y in names.items()
@@ -187,3 +196,147 @@ def test_tampered_lexicon_is_rejected(tmp_path):
         f.write(" ")
     with pytest.raises(ValueError, match="lexicon.json.*expected sha256"):
         clipart_benchmark.load(str(copy))
+
+
+def _giveaway_hits(text, banned):
+    """Banned words/phrases in `text`, found independently of the builder."""
+    words = re.findall(
+        r"[a-z0-9]+(?:'[a-z]+)?", text.lower().replace("\u2019", "'")
+    )
+    bases = [re.sub(r"'s$|s'$|'$", "", w) for w in words]
+    hits = [
+        w
+        for w, b in zip(words, bases)
+        if w in banned["words"]
+        or b in banned["words"]
+        or any(stem in w for stem in banned["stems"])
+    ]
+    joined = f" {' '.join(bases)} "
+    return hits + [p for p in banned["phrases"] if f" {p} " in joined]
+
+
+def _every_text(bench):
+    """(category, what, text) of every text a model can read or hear."""
+    names = bench.class_names
+    by_id = {item["id"]: item for item in bench.manifest["items"]}
+    for item in bench.manifest["items"]:
+        if item["spoken_text"] is not None:
+            yield item["category"], "spoken", item["spoken_text"]
+    rows = bench._rows["description"]
+    for row, text in zip(rows, bench._values["description"]):
+        yield by_id[int(row)]["category"], "description", text
+    for text, label in zip(*bench.lexicon()):
+        yield names[label], "lexicon", text
+
+
+def test_giveaway_lists_hold_names_synonyms_hypernyms(bench):
+    banned = bench.manifest["giveaway"]
+    assert set(banned) == set(bench.class_names)
+    expected = {
+        "bird": {"bird", "birds", "vertebrate", "animal", "animals"},
+        "insect": {"insect", "insects", "arthropod", "invertebrate"},
+        "person": {"person", "people", "individual", "someone", "organism"},
+        "computer hardware": {"computer", "hardware", "component"},
+        "dessert": {"dessert", "sweet", "afters", "food"},
+        "boat": {"boat", "vessel", "watercraft", "craft", "vehicle"},
+    }
+    for name, words in expected.items():
+        assert words <= set(banned[name]["words"]), name
+    assert "living thing" in banned["bird"]["phrases"]
+    assert {"bird"} <= set(banned["bird"]["stems"])
+
+
+def test_no_text_gives_its_category_away(bench):
+    banned = bench.manifest["giveaway"]
+    checked = {"spoken": 0, "description": 0, "lexicon": 0}
+    leaks = []
+    for category, what, text in _every_text(bench):
+        checked[what] += 1
+        hits = _giveaway_hits(text, banned[category])
+        if hits:
+            leaks.append((category, what, text, hits))
+    assert not leaks, leaks[:5]
+    # Every split of every text-bearing role is covered.
+    items = bench.manifest["items"]
+    with_text = [i for i in items if "description" in i["sha256"]]
+    assert checked["description"] == len(with_text)
+    assert {(i["role"], i["split"]) for i in with_text} >= {
+        ("description", s) for s in ("train", "val", "test", "ood")
+    } | {("paired", s) for s in ("train", "val", "test")}
+    assert checked["spoken"] == sum(1 for i in items if "sound" in i["sha256"])
+    assert checked["lexicon"] > 1000
+
+
+def test_texts_are_never_empty_and_spoken_text_is_stored(bench):
+    for item in bench.manifest["items"]:
+        has_sound = "sound" in item["sha256"]
+        assert (item["spoken_text"] is not None) == has_sound, item
+        if has_sound:
+            assert re.search(r"[A-Za-z]{3}", item["spoken_text"]), item
+    for text in bench._values["description"]:
+        assert re.search(r"[A-Za-z]{3}", text.split(". in ")[0]), text
+
+
+def test_source_pool_is_large_and_disjoint_from_every_target(bench):
+    items = bench.manifest["items"]
+    pool = [i for i in items if i["role"] == "source"]
+    targets = [i for i in items if i["role"] != "source"]
+    for key in ("source", "svg_sha256"):
+        assert {i[key] for i in pool}.isdisjoint(i[key] for i in targets)
+    x, y = bench.source_pool("train")
+    val_x, val_y = bench.source_pool("val")
+    assert len(x) + len(val_x) == len(pool)
+    assert set(y) == set(range(len(bench.class_names)))
+    assert len(x) > 5 * len(bench.arrays("clipart", "train")[1])
+    for label in range(len(bench.class_names)):
+        assert (y == label).sum() >= 5, bench.class_names[label]
+    assert x.dtype == np.uint8 and x.shape[1:] == (96, 96, 3)
+    target_images = {
+        _sha(image)
+        for modality in ("clipart",)
+        for split in ("train", "val", "test")
+        for image in bench.arrays(modality, split)[0]
+    }
+    assert target_images.isdisjoint(_sha(image) for image in x)
+
+
+def test_source_pool_views_are_deterministic_and_varied(bench):
+    plain, labels = bench.source_pool("val")
+    x, y = bench.source_pool("val", views=3, seed=7)
+    again, _ = bench.source_pool("val", views=3, seed=7)
+    other, _ = bench.source_pool("val", views=3, seed=8)
+    np.testing.assert_array_equal(x, again)
+    np.testing.assert_array_equal(x[::3], plain)
+    np.testing.assert_array_equal(y, np.repeat(labels, 3))
+    assert not np.array_equal(x[1::3], other[1::3])
+    # Varied views leave the white background: mean corner brightness.
+    assert x[1::3, :4, :4].mean() < plain[:, :4, :4].mean() - 30
+
+
+@pytest.mark.parametrize(
+    "modality", ["clipart", "sketch", "description", "sound"]
+)
+def test_ood_split_is_small_disjoint_and_differs(bench, modality):
+    x, y = bench.arrays(modality, "ood")
+    assert 0 < len(x) <= 5 * len(bench.class_names)
+    assert len(set(y)) == len(bench.class_names)
+    items = bench.manifest["items"]
+    ood = {i["svg_sha256"] for i in items if i["split"] == "ood"}
+    rest = {i["svg_sha256"] for i in items if i["split"] != "ood"}
+    assert ood.isdisjoint(rest)
+    if modality == "clipart":  # not on white, unlike every target render
+        test_x = bench.arrays("clipart", "test")[0]
+        assert (x[:, 0, 0] > 240).all(axis=-1).mean() < 0.5
+        assert (test_x[:, 0, 0] > 240).all(axis=-1).mean() > 0.9
+
+
+def test_manifest_lists_input_package_versions(bench):
+    packages = bench.manifest["packages"]
+    for name in (
+        "openclipart-svg",
+        "wordnet-base",
+        "librsvg2-bin",
+        "espeak-ng",
+    ):
+        assert re.match(r"\d", packages[name]), (name, packages[name])
+    assert "source.npz" in bench.manifest["files"]

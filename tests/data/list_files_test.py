@@ -1,5 +1,6 @@
 import io
 import os
+import sys
 import wave
 
 import numpy as np
@@ -131,23 +132,36 @@ def test_description_list_reads_text_and_rejects_empty(tmp_path):
     assert rows == [(b"A quiet bedroom.", 0)] and report.num_skipped == 1
 
 
-def test_sound_list_reads_wav_and_checks_rate(tmp_path):
-    for name, rate in (("ok.wav", 16000), ("slow.wav", 8000)):
+def test_sound_list_reads_wav_and_resamples_other_rates(tmp_path):
+    tone = np.sin(2 * np.pi * 200 * np.arange(800) / 8000)
+    for name, rate, width, pcm in (
+        ("ok.wav", 16000, 2, np.array([0, 16384, -16384], "<i2")),
+        ("slow.wav", 8000, 2, (tone * 16384).astype("<i2")),
+        ("8bit.wav", 16000, 1, np.array([0, 200, 50], "u1")),
+    ):
         with wave.open(str(tmp_path / name), "wb") as w:
             w.setnchannels(1)
-            w.setsampwidth(2)
+            w.setsampwidth(width)
             w.setframerate(rate)
-            w.writeframes(np.array([0, 16384, -16384], "<i2").tobytes())
+            w.writeframes(pcm.tobytes())
     dataset, _ = data.make_list_dataset(
-        _write_list(tmp_path, ["ok.wav 0"]), "sound"
+        _write_list(tmp_path, ["ok.wav 0", "slow.wav 1"]), "sound"
     )
-    ((x, _),) = _collect(dataset)
+    (x, _), (slow, _) = _collect(dataset)
     np.testing.assert_allclose(x, [0.0, 0.5, -0.5])
+    expected = 0.5 * np.sin(2 * np.pi * 200 * np.arange(1600) / 16000)
+    np.testing.assert_allclose(slow, expected, atol=2e-3)
     dataset, _ = data.make_list_dataset(
-        _write_list(tmp_path, ["slow.wav 0"]), "sound"
+        _write_list(tmp_path, ["8bit.wav 0"]), "sound"
     )
-    with pytest.raises(tf.errors.InvalidArgumentError, match="16000 Hz"):
+    with pytest.raises(tf.errors.InvalidArgumentError, match="16-bit PCM"):
         _collect(dataset)
+
+
+def test_flac_without_soundfile_names_the_install(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "soundfile", None)
+    with pytest.raises(ImportError, match="pip install soundfile"):
+        data.list_files.read_sound_file(str(tmp_path / "a.flac"))
 
 
 def test_spatial_text_list_renders_xml(tmp_path):
@@ -174,3 +188,44 @@ def test_cache_reads_each_file_once(image_dir):
     second = _collect(dataset)
     assert [y for _, y in second] == [0, 1]
     np.testing.assert_array_equal(first[0][0], second[0][0])
+
+
+def test_pictures_are_decoded_in_the_graph_not_by_python(
+    image_dir, monkeypatch
+):
+    def python_decode(path, image_size):
+        raise AssertionError(f"Python decoded {path}")
+
+    monkeypatch.setattr(data.list_files, "decode_image_file", python_decode)
+    list_path = _write_list(image_dir, ["img/red.jpg 0", "img/blue.png 1"])
+    dataset, report = data.make_list_dataset(list_path, "clipart", image_size=8)
+
+    assert [y for _, y in _collect(dataset)] == [0, 1]
+    assert report.num_skipped == 0
+
+
+def test_grayscale_and_rgba_pngs_become_rgb(tmp_path):
+    Image.new("L", (9, 7), 200).save(tmp_path / "gray.png")
+    Image.new("RGBA", (9, 7), (0, 255, 0, 10)).save(tmp_path / "rgba.png")
+    list_path = _write_list(tmp_path, ["gray.png 0", "rgba.png 1"])
+    dataset, _ = data.make_list_dataset(list_path, "natural", image_size=4)
+
+    (gray, _), (rgba, _) = _collect(dataset)
+
+    np.testing.assert_array_equal(gray, np.full((4, 4, 3), 200, np.uint8))
+    np.testing.assert_array_equal(rgba[..., 1], np.full((4, 4), 255))
+
+
+def test_picture_only_pil_reads_is_named_with_the_reason(tmp_path):
+    Image.new("RGB", (9, 7), "red").save(tmp_path / "a.jpg")
+    Image.new("RGB", (9, 7), "red").save(tmp_path / "b.tiff")
+    list_path = _write_list(tmp_path, ["b.tiff 0", "a.jpg 1", "b.tiff 2"])
+
+    dataset, report = data.make_list_dataset(
+        list_path, "natural", image_size=4, on_corrupt="skip"
+    )
+    with pytest.warns(UserWarning, match=r"b\.tiff.*tf\.io\.decode_image"):
+        rows = _collect(dataset)
+
+    assert [y for _, y in rows] == [1]
+    assert [os.path.basename(p) for p, _ in report.skipped] == ["b.tiff"] * 2

@@ -82,6 +82,10 @@ def test_errors_name_the_problem():
         classifier_transfer.classifier_transfer_accuracy(
             {"natural": x}, {"natural": (np.eye(5), np.arange(5))}
         )
+    with pytest.raises(ValueError, match="No 'natural' item of `test_f"):
+        classifier_transfer.classifier_transfer_accuracy(
+            {"natural": x}, {"natural": x}, classes=[9]
+        )
     with pytest.raises(ValueError, match="at least 2 classes"):
         linear_probe.fit_linear_probe(np.eye(3), [1, 1, 1])
     with pytest.raises(ValueError, match="`l2` must be >= 0"):

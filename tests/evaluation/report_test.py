@@ -85,6 +85,18 @@ def test_layer_table_rows_are_methods_columns_layers():
     ]
 
 
+def test_accuracy_table_marks_the_best_per_column():
+    table = report.accuracy_table(
+        {"A": {"clipart": 0.5, "sketch": 0.1}, "B": {"clipart": 0.25}},
+        chance=0.125,
+    )
+    lines = table.splitlines()
+    assert lines[0] == "| Method | CLP | LDR |"
+    assert lines[2] == "| A | **50.0** | **10.0** |"
+    assert lines[3] == "| B | 25.0 | – |"
+    assert lines[4] == "| Chance | 12.5 | 12.5 |"
+
+
 def test_median_rank_table_marks_lowest_and_random_row():
     rng = np.random.default_rng(5)
     x = rng.normal(size=(100, 6))

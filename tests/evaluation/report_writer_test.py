@@ -48,18 +48,6 @@ def _cells(report, heading, row):
     raise AssertionError(f"no row {row!r} after {heading!r}")
 
 
-def test_accuracy_table_marks_the_best_per_column():
-    table = report_writer.accuracy_table(
-        {"A": {"clipart": 0.5, "sketch": 0.1}, "B": {"clipart": 0.25}},
-        chance=0.125,
-    )
-    lines = table.splitlines()
-    assert lines[0] == "| Method | CLP | LDR |"
-    assert lines[2] == "| A | **50.0** | **10.0** |"
-    assert lines[3] == "| B | 25.0 | – |"
-    assert lines[4] == "| Chance | 12.5 | 12.5 |"
-
-
 def test_report_sections_and_numbers():
     results = {"BL": _method(1), "C": _method(2)}
     report = report_writer.evaluation_report(

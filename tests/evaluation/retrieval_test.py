@@ -209,7 +209,9 @@ def test_errors_name_the_problem():
         bad = good[0].copy()
         bad[0, 0] = np.nan
         retrieval.cross_modal_retrieval({"natural": (bad, good[1])})
-    with pytest.raises(ValueError, match="No 'natural' item has a label"):
+    with pytest.raises(
+        ValueError, match=r"No 'natural' item of `features`.*there: \[0, 1, 2\]"
+    ):
         retrieval.cross_modal_retrieval({"natural": good}, classes=[7])
     with pytest.raises(ValueError, match="at least k=10 targets"):
         average_precision.query_average_precision(

@@ -163,3 +163,60 @@ def test_class_names_must_match_logits(backbone, tmp_path):
             embedding_layer="conv5",
         )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_model_card_gives_each_input_spec_and_a_call_that_works(exported):
+    _, model_dir = exported
+    card = (model_dir / "README.md").read_text()
+    assert 'tf.TensorSpec([None, None, None, 3], tf.uint8, name="sketch")' in (
+        card
+    )
+    assert "averaged" in card and "U+FFFD" in card and "(0, width)" in card
+    calls = [line for line in card.splitlines() if line.startswith("hub.load(")]
+    assert len(calls) == len(MODALITIES)
+    hub = pytest.importorskip("tensorflow_hub")
+    for call in calls:
+        call = call.replace("saved_models/tiny_method_c", str(model_dir))
+        embedding = eval(call, {"hub": hub, "tf": tf})  # noqa: S307
+        assert tuple(embedding.shape) == (2, 8)
+
+
+def test_failed_overwrite_keeps_the_previous_export(
+    backbone, exported, monkeypatch
+):
+    export_dir, model_dir = exported
+    before = (model_dir / "manifest.json").read_bytes()
+
+    def fail(manifest):
+        raise RuntimeError("disk full")
+
+    module = sys.modules["cm_zoo.export.export_encoders"]
+    monkeypatch.setattr(module, "render_model_card", fail)
+    with pytest.raises(RuntimeError, match="disk full"):
+        export_encoders(
+            backbone,
+            export_dir,
+            model_name=model_dir.name,
+            method="other",
+            class_names=CLASS_NAMES,
+            overwrite=True,
+        )
+    assert (model_dir / "manifest.json").read_bytes() == before
+    assert sorted(p.name for p in export_dir.iterdir()) == [model_dir.name]
+
+
+def test_overwrite_replaces_the_export_and_leaves_no_staging(
+    backbone, tmp_path
+):
+    for method in ("first", "second"):
+        model_dir = export_encoders(
+            backbone,
+            tmp_path,
+            model_name="m",
+            method=method,
+            class_names=CLASS_NAMES,
+            overwrite=True,
+        )
+    manifest = json.loads((model_dir / "manifest.json").read_text())
+    assert manifest["method"] == "second"
+    assert [p.name for p in tmp_path.iterdir()] == ["m"]

@@ -1,5 +1,6 @@
 """Loading exports: hashes, damaged files, input errors, no cm_zoo needed."""
 
+import hashlib
 import json
 import os
 import pathlib
@@ -204,3 +205,87 @@ def test_hub_load_in_clean_process_without_cm_zoo(exported, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     for modality in ("sketch", "description", "sound"):
         assert f"embedded {modality}" in result.stdout
+
+
+def _edit_manifest(model_dir, edit):
+    path = model_dir / "manifest.json"
+    manifest = json.loads(path.read_text())
+    edit(manifest)
+    path.write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (
+            lambda m: m["output_widths"].update(embedding=999),
+            r"`output_widths` is .*'embedding': 999.* but the SavedModel has",
+        ),
+        (
+            lambda m: m["embedding"].update(width=999),
+            r"`embedding.width` is 999 but the SavedModel has 8",
+        ),
+        (
+            lambda m: m["class_names"].append("extra"),
+            r"`len\(class_names\)` is 4 but the SavedModel has 3",
+        ),
+        (
+            lambda m: m["inputs"]["sound"].update(dtype="float64"),
+            r"`inputs.sound` is .*float64",
+        ),
+    ],
+)
+def test_manifest_that_misdescribes_the_saved_model_is_refused(
+    model_copy, edit, message
+):
+    _edit_manifest(model_copy, edit)
+    with pytest.raises(ValueError, match="does not describe the SavedModel"):
+        load_encoder(model_copy / "sound")
+    with pytest.raises(ValueError, match=message):
+        load_encoder(model_copy / "sound")
+
+
+@pytest.mark.parametrize("content", ["{}", '{"files": {}}', "[1]", '{"a": '])
+def test_incomplete_or_torn_manifest_names_file_and_fields(model_copy, content):
+    (model_copy / "manifest.json").write_text(content)
+    with pytest.raises(ValueError, match=r"manifest\.json") as caught:
+        load_encoder(model_copy / "sketch")
+    if content == "{}":
+        assert "`class_names` (list) is missing" in str(caught.value)
+        assert "`output_widths` (dict) is missing" in str(caught.value)
+
+
+def test_flipped_bit_with_recomputed_hash_gives_an_honest_hint(model_copy):
+    data = model_copy / "sketch" / "variables" / "variables.index"
+    payload = bytearray(data.read_bytes())
+    payload[len(payload) // 2] ^= 0x01
+    data.write_bytes(bytes(payload))
+    digest = hashlib.sha256(bytes(payload)).hexdigest()
+    _edit_manifest(
+        model_copy,
+        lambda m: m["files"]["sketch"].update(
+            {"variables/variables.index": digest}
+        ),
+    )
+    with pytest.raises(ValueError, match="Cannot load") as caught:
+        load_encoder(model_copy / "sketch")
+    assert "files match manifest.json" in str(caught.value)
+    assert "re-export" in str(caught.value)
+    assert "load with verify=True" not in str(caught.value).lower()
+
+
+def test_models_load_by_name_from_a_search_path(exported):
+    export_dir, model_dir = exported
+    by_path = load_encoder(model_dir / "sketch")
+    by_dir = load_encoder(model_dir, "sketch")
+    by_name = load_encoder("tiny_method_c", "sketch", search_path=[export_dir])
+    x = np.zeros((1, 9, 9, 3), "uint8")
+    for encoder in (by_dir, by_name):
+        assert encoder.path == by_path.path
+        np.testing.assert_array_equal(
+            encoder(x)["embedding"], by_path(x)["embedding"]
+        )
+    with pytest.raises(ValueError, match=r"Available .*\['tiny_method_c'\]"):
+        load_encoder("no_such_model", "sketch", search_path=[export_dir])
+    with pytest.raises(ValueError, match="not an encoder of .* Listed"):
+        load_encoder("tiny_method_c", "clipart", search_path=[export_dir])

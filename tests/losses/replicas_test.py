@@ -40,7 +40,11 @@ def test_divides_by_the_number_of_replicas():
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
     done = subprocess.run(
         [sys.executable, "-c", _SCRIPT],
-        capture_output=True, text=True, env=env, timeout=300, check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=True,
     )
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result == {"replicas": 2, "values": [3.0, 3.0]}

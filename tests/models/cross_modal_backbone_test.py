@@ -6,6 +6,10 @@ import numpy as np
 import pytest
 
 from cm_zoo import presets
+from cm_zoo.models import FC6
+from cm_zoo.models import FC7
+from cm_zoo.models import LAYER_NAMES
+from cm_zoo.models import SHARED_LAYERS
 from cm_zoo.models import CrossModalBackbone
 from cm_zoo.models import CrossModalClassifier
 from cm_zoo.towers import DescriptionTower
@@ -157,7 +161,7 @@ def test_wrong_modality_and_shapes_name_the_problem():
 
 
 def test_paper_preset_parameter_count_matches_alexnet():
-    config = presets.get("cmplaces_alexnet_paper")["config"]
+    config = presets.get("cmplaces_alexnet_paper").config()
     backbone = CrossModalBackbone(
         {"natural": registry.build_tower("natural", config)},
         num_classes=205,
@@ -180,3 +184,45 @@ def test_same_seed_same_weights():
     second = small_backbone().get_weights()
     for a, b in zip(first, second):
         np.testing.assert_array_equal(a, b)
+
+
+def test_layer_widths_name_every_output():
+    backbone = small_backbone()
+    out = backbone.encode("sketch", batch()["sketch"])
+    assert tuple(out) == LAYER_NAMES == (*SHARED_LAYERS, "logits")
+    assert backbone.layer_widths == {
+        name: value.shape[-1] for name, value in out.items()
+    }
+
+
+def test_from_preset_builds_the_preset_architecture():
+    backbone = CrossModalBackbone.from_preset(
+        "cmplaces_alexnet_tiny",
+        modalities=["clipart", "description"],
+        num_classes=4,
+        share_upper=False,
+    )
+    architecture = presets.get("cmplaces_alexnet_tiny").architecture
+    assert backbone.modalities == ("clipart", "description")
+    assert backbone.layer_widths[FC7] == architecture.hidden_dim
+    assert backbone.num_classes == 4 and not backbone.share_upper
+    shr = CrossModalBackbone.from_preset("see_hear_read_alexnet_tiny")
+    assert shr.modalities == ("clipart", "sound", "description")
+    with pytest.raises(ValueError, match="Available presets: .*cmplaces"):
+        CrossModalBackbone.from_preset("cmplaces_vgg_huge")
+
+
+def test_pre_dropout_features_equal_inference_ones_when_training():
+    backbone = CrossModalBackbone(
+        {"sketch": image_tower("sketch_tower")},
+        num_classes=3,
+        hidden_dim=64,
+        dropout=0.5,
+    )
+    x = batch(8)["sketch"]
+    inference = backbone.encode("sketch", x, training=False)
+    dropped = backbone.encode("sketch", x, training=True)
+    clean = backbone.encode("sketch", x, training=True, pre_dropout=True)
+    for layer in (FC6, FC7):
+        np.testing.assert_allclose(clean[layer], inference[layer], rtol=1e-6)
+        assert not np.allclose(dropped[layer], inference[layer])

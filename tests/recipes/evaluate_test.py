@@ -221,6 +221,43 @@ def test_unit_words_come_from_descriptions(evaluated):
     assert set(units["top_items"]) == set(MODALITIES)
 
 
-def test_directory_without_runs_is_reported(tmp_path):
-    with pytest.raises(SystemExit, match="neither a run directory"):
+def test_directory_without_runs_is_reported(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
         load_recipe().main([str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert "neither a run directory" in capsys.readouterr().err
+
+
+def test_zero_shot_variants_restricted_to_held_out_and_targets(evaluated):
+    """Issue 15 item 6: Table 4 among the held-out classes only (not 0% by
+    construction), Table 5 without the source modality as well."""
+    result = evaluated["metrics"]["methods"]["C"]
+    among = result["zero_shot_accuracy_among_held_out"]
+    assert set(among) == set(MODALITIES)
+    without = result["zero_shot_retrieval_without_source"]
+    pairs = {tuple(key.split("->")) for key in without["pairs"]}
+    assert pairs and all("clipart" not in pair for pair in pairs)
+    report = evaluated["report"]
+    assert "Argmax over the held-out classes only" in report
+    assert "Without the source modality" in report
+
+
+def test_evaluate_without_output_never_overwrites_training_metrics(
+    tmp_path, capsys
+):
+    """Issue 13 row 2: the report goes to RUN/evaluation/."""
+    run_dir = tmp_path / "C"
+    write_fake_run(run_dir, "C", seed=3)
+    training = '{"history": {"loss": [1.0]}, "train_seconds": 5}'
+    (run_dir / "metrics.json").write_text(training)
+    recipe = load_recipe()
+    recipe.main([str(run_dir)] + FAST_FLAGS)
+    assert (run_dir / "metrics.json").read_text() == training
+    report = json.loads((run_dir / "evaluation" / "metrics.json").read_text())
+    assert list(report["methods"]) == ["C"]
+    assert (run_dir / "evaluation" / "report.md").is_file()
+    with pytest.raises(SystemExit) as exit_info:
+        recipe.main([str(run_dir), "--output", str(run_dir)])
+    assert exit_info.value.code == 2
+    assert "argument --output" in capsys.readouterr().err
+    assert (run_dir / "metrics.json").read_text() == training

@@ -60,13 +60,13 @@ def test_two_steps_write_backbone_and_metrics(tmp_path):
     assert config["args"]["loss"] == "both"
 
 
-def test_loss_flag_and_unknown_teacher(tmp_path):
+def test_loss_flag_and_unknown_teacher(tmp_path, capsys):
     recipe = _recipe()
-    args = recipe.parse_args(["--loss", "ranking"])
-    assert recipe.LOSS_WEIGHTS[args.loss] == (0.0, 1.0)
+    _, args = recipe.parse_args(["--loss", "ranking"])
+    assert recipe.LOSSES[args.loss][1:] == (0.0, 1.0)
     with pytest.raises(SystemExit):
         recipe.parse_args(["--loss", "nope"])
-    with pytest.raises(SystemExit, match="no such file"):
+    with pytest.raises(SystemExit) as exit_info:
         recipe.main(
             [
                 "--output",
@@ -75,3 +75,63 @@ def test_loss_flag_and_unknown_teacher(tmp_path):
                 str(tmp_path / "missing.keras"),
             ]
         )
+    assert exit_info.value.code == 2
+    assert "--teacher: no such file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [["--epochs", "0"], ["--steps-per-epoch", "-1"], ["--margin", "-0.1"]],
+)
+def test_bad_values_are_refused_naming_the_flag(flags, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        _recipe().parse_args(flags)
+    assert exit_info.value.code == 2
+    assert f"argument {flags[0]}" in capsys.readouterr().err
+
+
+@pytest.mark.large
+def test_users_augmentation_flags_train_and_report_ood(tmp_path):
+    recipe = _recipe()
+    out = tmp_path / "run"
+    metrics = recipe.main(
+        [
+            "--output",
+            str(out),
+            "--augment",
+            "users",
+            "--teacher-data",
+            "pool",
+            "--class-pairs",
+            "--train-splits",
+            "train+val",
+            "--epochs",
+            "1",
+            "--steps-per-epoch",
+            "2",
+            "--teacher-epochs",
+            "1",
+            "--batch-size",
+            "8",
+            "--verbose",
+            "0",
+        ]
+    )
+    scores = metrics["generalisation"]
+    assert set(scores) >= {"val", "test", "ood", "ood_over_test"}
+    assert set(scores["ood"]["num_items"]) == {
+        "clipart",
+        "sound",
+        "description",
+    }
+    saved = json.loads((out / "metrics.json").read_text())
+    assert saved["generalisation"]["ood"]["map"] == scores["ood"]["map"]
+    backbone = keras.saving.load_model(out / "backbone.keras")
+    layers = [
+        type(layer).__name__
+        for modality in backbone.modalities
+        for layer in backbone.encoder(modality)._flatten_layers()
+    ]
+    assert not [name for name in layers if "Augmentation" in name]
+    config = json.loads((out / "run_config.json").read_text())
+    assert config["args"]["augment"] == "users"

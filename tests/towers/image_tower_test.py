@@ -16,7 +16,7 @@ SMALL = dict(
 
 
 def test_paper_preset_pool5_is_alexnet_9216():
-    config = presets.get("cmplaces_alexnet_paper")["config"]
+    config = presets.get("cmplaces_alexnet_paper").config()
     tower = registry.build_tower("natural", config)
     assert tower.output_dim == 6 * 6 * 256 == registry.pool5_dim(config)
     # AlexNet conv1..conv5 without grouping: 3.75M parameters.

@@ -30,7 +30,7 @@ def thermal():
 
 
 def test_adding_a_modality_is_one_registration(thermal):
-    config = presets.get("cmplaces_alexnet_tiny")["config"]
+    config = presets.get("cmplaces_alexnet_tiny").config()
     assert thermal in registered_modalities()
     towers = {m: build_tower(m, config) for m in ("clipart", thermal)}
     backbone = CrossModalBackbone(towers, num_classes=3, hidden_dim=8)
@@ -38,8 +38,9 @@ def test_adding_a_modality_is_one_registration(thermal):
     task.compile(optimizer="sgd")
     images = np.zeros((2, 64, 64, 3), "uint8")
     task.fit({thermal: images}, {thermal: np.array([0, 1])}, verbose=0)
-    assert backbone.upper_layers_for(thermal)[0] is (
-        backbone.upper_layers_for("clipart")[0]
+    assert (
+        backbone.upper_layers_for(thermal)[0]
+        is (backbone.upper_layers_for("clipart")[0])
     )
 
 
@@ -53,6 +54,12 @@ def test_registration_errors(thermal):
 
 
 def test_builtin_modalities_are_registered():
-    assert {"natural", "clipart", "sketch", "spatial_text", "description",
-            "sound"} <= set(registered_modalities())
+    assert {
+        "natural",
+        "clipart",
+        "sketch",
+        "spatial_text",
+        "description",
+        "sound",
+    } <= set(registered_modalities())
     assert keras.saving.get_registered_object("cm_zoo>ImageTower")

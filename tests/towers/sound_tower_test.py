@@ -39,13 +39,15 @@ def test_any_waveform_length_gives_the_same_width():
     tower = _tower()
     for samples in (0, 50, 448, 5000):
         out = tower(
-            np.random.default_rng(0).normal(size=(2, samples)).astype("float32")
+            np.random.default_rng(0)
+            .uniform(-1, 1, size=(2, samples))
+            .astype("float32")
         )
         assert tuple(out.shape) == (2, 6)
 
 
 def test_registered_builder_matches_image_pool5():
-    config = presets.get("see_hear_read_alexnet_tiny")["config"]
+    config = presets.get("see_hear_read_alexnet_tiny").config()
     tower = registry.build_tower("sound", config)
     assert isinstance(tower, SoundTower)
     assert tower.name == "sound_tower"
@@ -77,7 +79,7 @@ def test_invalid_config_raises():
 
 def test_config_round_trip_and_keras_save(tmp_path):
     tower = _tower(use_batch_norm=True, name="sound_tower")
-    x = np.random.default_rng(1).normal(size=(3, 400)).astype("float32")
+    x = np.random.default_rng(1).uniform(-1, 1, size=(3, 400)).astype("float32")
     clone = SoundTower.from_config(tower.get_config())
     assert clone.get_config() == tower.get_config()
     path = tmp_path / "sound.keras"
@@ -93,6 +95,41 @@ def test_a_train_step_changes_the_convolutions():
     model = keras.Sequential([tower, keras.layers.Dense(2)])
     model.compile(optimizer="adam", loss="mse")
     before = tower.get_layer("conv1").kernel.numpy().copy()
-    x = np.random.default_rng(2).normal(size=(4, 400)).astype("float32")
+    x = np.random.default_rng(2).uniform(-1, 1, size=(4, 400)).astype("float32")
     model.fit(x, np.ones((4, 2)), epochs=1, verbose=0)
     assert not np.allclose(before, tower.get_layer("conv1").kernel.numpy())
+
+
+def test_long_waveform_is_the_mean_of_its_full_windows():
+    tower = _tower(use_batch_norm=True)
+    window = tower.window_samples  # 448
+    waveform = np.random.default_rng(3).uniform(-1, 1, (2, 1000))
+    waveform = waveform.astype("float32")
+    # ceil(1000 / 448) = 3 windows, starting at 0, 448 and 1000 - 448.
+    expected = np.mean(
+        [tower(waveform[:, s : s + window]) for s in (0, 448, 552)], axis=0
+    )
+    np.testing.assert_allclose(tower(waveform), expected, atol=1e-6)
+    first_window_only = tower(waveform[:, :window])
+    assert not np.allclose(tower(waveform), first_window_only, atol=1e-3)
+
+
+def test_one_window_or_shorter_is_a_single_padded_window():
+    tower = _tower()
+    waveform = np.random.default_rng(4).uniform(-1, 1, (1, 300))
+    padded = np.pad(waveform, [(0, 0), (0, tower.window_samples - 300)])
+    np.testing.assert_allclose(
+        tower(waveform.astype("float32")),
+        tower(padded.astype("float32")),
+        atol=1e-6,
+    )
+
+
+def test_int16_scale_waveform_is_refused():
+    waveform = np.zeros((2, 300), "float32")
+    waveform[1, 5] = 32767.0
+    with pytest.raises(
+        tf.errors.InvalidArgumentError, match=r"must lie in \[-1, 1\]"
+    ):
+        _tower()(waveform)
+    _tower()(np.clip(waveform, -1.0, 1.0))  # full scale is accepted

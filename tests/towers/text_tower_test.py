@@ -31,7 +31,7 @@ def test_words_after_the_sixteenth_are_ignored():
 
 
 def test_builder_and_preset_widths():
-    config = presets.get("see_hear_read_alexnet_tiny")["config"]
+    config = presets.get("see_hear_read_alexnet_tiny").config()
     tower = registry.build_text_tower(config, "description_tower")
     assert tower.output_dim == registry.pool5_dim(config)
     assert tower.sequence_length == config["text_sequence_length"]

@@ -19,7 +19,7 @@ def _data_with_nan_at(step):
     return tf.data.Dataset.from_tensor_slices((x, np.ones((8, 4, 1)))).repeat()
 
 
-def test_nan_in_data_stops_custom_loop_naming_last_checkpoint(tmp_path):
+def test_nan_in_data_stops_training_naming_last_checkpoint(tmp_path):
     with pytest.raises(
         training.NonFiniteLossError,
         match=r"Loss is nan at epoch 2, batch 0.*Last good checkpoint: "
@@ -32,26 +32,14 @@ def test_nan_in_data_stops_custom_loop_naming_last_checkpoint(tmp_path):
             run_dir=tmp_path,
             epochs=3,
             steps_per_epoch=2,
-            loop="custom",
-        )
-
-
-def test_nan_in_data_stops_fit_naming_the_backup(tmp_path):
-    with pytest.raises(
-        training.NonFiniteLossError,
-        match=r"Last good checkpoint: .*backup[/\\]latest\.weights\.h5",
-    ):
-        training.train_task(
-            _model(),
-            _data_with_nan_at(5),
-            strategy=tf.distribute.get_strategy(),
-            run_dir=tmp_path,
-            epochs=3,
-            steps_per_epoch=2,
-            loop="fit",
             verbose=0,
         )
-    # The NaN weights were never saved over the backup of epoch 1.
-    backup = _model()
-    backup.load_weights(tmp_path / "backup" / "latest.weights.h5")
-    assert all(np.isfinite(w).all() for w in backup.get_weights())
+    # The NaN step was never checkpointed, nor any final weights written.
+    assert tf.train.latest_checkpoint(tmp_path / "checkpoints").endswith(
+        "ckpt-4"
+    )
+    assert not (tmp_path / "task.weights.h5").exists()
+    restored = _model()
+    restored.optimizer.build(restored.trainable_variables)
+    training.RunCheckpoint(restored, tmp_path / "checkpoints").restore()
+    assert all(np.isfinite(w).all() for w in restored.get_weights())

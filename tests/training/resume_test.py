@@ -1,7 +1,8 @@
-"""Interrupted runs resume to the weights of uninterrupted ones (in-process).
+"""Interrupted runs resume to the weights and history of uninterrupted ones.
 
-The kill is an exception raised by a callback after a given global step;
-tests/recipes/preemption_test.py does the same with SIGKILL.
+The kill is an exception raised by a callback after a given global step
+(in-process); tests/recipes/preemption_test.py and fault_injection_test.py
+SIGKILL the recipe instead.
 """
 
 import pathlib
@@ -30,13 +31,17 @@ class _InterruptAfter(keras.callbacks.Callback):
             raise _Interrupt()
 
 
-def _model():
+def _model(units=8):
     keras.utils.set_random_seed(0)
     inputs = keras.Input((3,))
-    hidden = keras.layers.Dense(8, activation="relu")(inputs)
+    hidden = keras.layers.Dense(units, activation="relu")(inputs)
     hidden = keras.layers.Dropout(0.5, seed=1)(hidden)
     model = keras.Model(inputs, keras.layers.Dense(1)(hidden))
-    model.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9), loss="mse")
+    model.compile(
+        optimizer=keras.optimizers.SGD(0.1, momentum=0.9),
+        loss="mse",
+        metrics=["mae"],
+    )
     return model
 
 
@@ -52,9 +57,9 @@ def _dataset():
     )
 
 
-def _train(run_dir, loop, callbacks=(), **kwargs):
-    model = _model()
-    training.train_task(
+def _train(run_dir, callbacks=(), model=None, **kwargs):
+    model = model or _model()
+    history = training.train_task(
         model,
         _dataset(),
         strategy=tf.distribute.get_strategy(),
@@ -62,64 +67,103 @@ def _train(run_dir, loop, callbacks=(), **kwargs):
         epochs=3,
         steps_per_epoch=4,
         callbacks=list(callbacks),
-        loop=loop,
         verbose=0,
         **kwargs,
     )
-    return model.get_weights()
+    return model.get_weights(), history
 
 
-@pytest.mark.parametrize("interrupt_after", [3, 4, 6])
-def test_custom_loop_resumes_mid_epoch_to_identical_weights(
-    tmp_path, interrupt_after
+def _assert_same_run(got, want):
+    (got_weights, got_history), (want_weights, want_history) = got, want
+    for g, w in zip(got_weights, want_weights):
+        np.testing.assert_array_equal(g, w)
+    assert got_history == want_history
+    assert len(got_history["loss"]) == 3
+
+
+@pytest.mark.parametrize(
+    "interrupt_after, save_every_steps",
+    [(3, 1), (4, 1), (6, 1), (6, None), (11, 5)],
+)
+def test_resumes_to_identical_weights_and_full_history(
+    tmp_path, interrupt_after, save_every_steps
 ):
-    expected = _train(tmp_path / "whole", "custom")
+    expected = _train(tmp_path / "whole")
     with pytest.raises(_Interrupt):
         _train(
             tmp_path / "cut",
-            "custom",
             [_InterruptAfter(interrupt_after)],
-            save_every_steps=1,
+            save_every_steps=save_every_steps,
         )
-    resumed = _train(tmp_path / "cut", "custom", save_every_steps=1)
-    for want, got in zip(expected, resumed):
-        np.testing.assert_array_equal(got, want)
+    resumed = _train(tmp_path / "cut", save_every_steps=save_every_steps)
+    # History holds the epochs before the resume too, and the resumed
+    # epoch's mean loss/mae covers all its steps (metric state restored).
+    _assert_same_run(resumed, expected)
+    assert set(resumed[1]) == {"loss", "mae"}
 
 
-def test_fit_resumes_from_the_epoch_boundary_to_identical_weights(tmp_path):
-    expected = _train(tmp_path / "whole", "fit")
-    with pytest.raises(_Interrupt):
-        # Killed in the middle of the second epoch.
-        _train(tmp_path / "cut", "fit", [_InterruptAfter(6)])
-    backup = training.ResumableBackupAndRestore(
-        str(tmp_path / "cut" / "backup")
+def test_loop_gives_the_logs_of_keras_fit(tmp_path):
+    model = _model()
+    fitted = model.fit(
+        _dataset(), epochs=3, steps_per_epoch=4, verbose=0, shuffle=False
     )
-    assert backup.initial_epoch() == 1
-    resumed = _train(tmp_path / "cut", "fit")
-    for want, got in zip(expected, resumed):
-        np.testing.assert_array_equal(got, want)
+    _assert_same_run(_train(tmp_path), (model.get_weights(), fitted.history))
 
 
-def test_corrupt_latest_checkpoint_is_reported_and_previous_used(tmp_path):
-    _train(tmp_path, "custom")
-    directory = tmp_path / "checkpoints"
-    latest = pathlib.Path(tf.train.latest_checkpoint(str(directory)))
-    data = latest.with_name(latest.name + ".data-00000-of-00001")
-    data.write_bytes(data.read_bytes()[:20])
-    loop = training.CustomTrainingLoop(
-        _model(), tf.distribute.get_strategy(), str(directory)
-    )
-    with pytest.warns(RuntimeWarning, match=f"Unreadable.*{latest.name}"):
-        loop.fit(_dataset(), epochs=3, steps_per_epoch=4)
-    assert loop.restored_from.endswith("ckpt-8")
-    assert len(loop.step_losses) == 4  # the last epoch, redone
+def _truncate_newest(directory, suffix):
+    newest = pathlib.Path(tf.train.latest_checkpoint(str(directory)))
+    torn = newest.with_name(newest.name + suffix)
+    torn.write_bytes(torn.read_bytes()[: len(torn.read_bytes()) // 2])
+    return torn
 
 
-def test_corrupt_latest_backup_is_reported_and_previous_used(tmp_path):
+@pytest.mark.parametrize("suffix", [".data-00000-of-00001", ".index"])
+def test_torn_newest_checkpoint_is_named_and_previous_used(tmp_path, suffix):
+    expected = _train(tmp_path / "whole")
     with pytest.raises(_Interrupt):
-        _train(tmp_path, "fit", [_InterruptAfter(10)])
-    latest = tmp_path / "backup" / "latest.weights.h5"
-    latest.write_bytes(latest.read_bytes()[:100])
-    backup = training.ResumableBackupAndRestore(str(tmp_path / "backup"))
-    with pytest.warns(RuntimeWarning, match="latest.weights.h5 is unreadable"):
-        assert backup.initial_epoch() == 1
+        # Killed in step 10, before its checkpoint: ckpt-9 is the newest.
+        _train(tmp_path / "cut", [_InterruptAfter(10)], save_every_steps=1)
+    torn = _truncate_newest(tmp_path / "cut" / "checkpoints", suffix)
+    assert torn.name.startswith("ckpt-9")
+    with pytest.warns(RuntimeWarning, match="Unreadable.*ckpt-9.*ckpt-8"):
+        resumed = _train(tmp_path / "cut", save_every_steps=1)
+    _assert_same_run(resumed, expected)
+
+
+def test_no_readable_checkpoint_starts_afresh_and_says_so(tmp_path):
+    expected = _train(tmp_path / "whole")
+    with pytest.raises(_Interrupt):
+        _train(tmp_path / "cut", [_InterruptAfter(9)])
+    directory = tmp_path / "cut" / "checkpoints"
+    for data in directory.glob("*.data-*"):
+        data.write_bytes(b"")
+    with pytest.warns(RuntimeWarning, match="Starting this training afresh"):
+        resumed = _train(tmp_path / "cut")
+    _assert_same_run(resumed, expected)
+
+
+def test_torn_checkpoint_list_is_set_aside_and_files_still_used(tmp_path):
+    expected = _train(tmp_path / "whole")
+    with pytest.raises(_Interrupt):
+        _train(tmp_path / "cut", [_InterruptAfter(6)])
+    listing = tmp_path / "cut" / "checkpoints" / "checkpoint"
+    listing.write_bytes(listing.read_bytes()[:10])
+    with pytest.warns(RuntimeWarning, match="checkpoint list .* unreadable"):
+        resumed = _train(tmp_path / "cut")
+    _assert_same_run(resumed, expected)
+    assert listing.with_name("checkpoint.unreadable").exists()
+
+
+def test_checkpoint_of_another_model_is_refused_by_name(tmp_path):
+    _train(tmp_path)
+    with pytest.raises(ValueError, match=r"ckpt-12 does not match this task"):
+        _train(tmp_path, model=_model(units=5))
+
+
+def test_final_weights_written_atomically_and_loadable(tmp_path):
+    weights, _ = _train(tmp_path)
+    assert not list(tmp_path.glob("*.partial*"))
+    model = _model()
+    model.load_weights(tmp_path / "task.weights.h5")
+    for got, want in zip(model.get_weights(), weights):
+        np.testing.assert_array_equal(got, want)

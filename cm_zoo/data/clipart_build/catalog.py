@@ -1,8 +1,22 @@
 """What goes into the clip-art benchmark: categories, items, roles, texts.
 
 Reads the Debian `openclipart-svg` tree (file listing, SVG title and
-keywords) and `wordnet-base` (noun glosses), and plans every item's role and
-split. Deterministic: sorted listings and seeds derived from category names.
+keywords) and `wordnet-base` (via `texts` and `giveaway`), and plans every
+item's role and split. Each usable SVG of a category gets exactly one role:
+
+- out of distribution (`OOD_FRACTION` of the category, one to
+  `OOD_PER_MODALITY` per modality): one of clipart, sketch, description,
+  sound, split `"ood"`, rendered/spoken/phrased differently by the builder;
+- the targets (`TARGET_FRACTION` of the rest, within `MIN_TARGET` and
+  `TARGET_CAP`): the weakly aligned modalities (each at least
+  `MIN_PER_WEAK_ROLE`, one per split) and the paired See-Hear-Read set
+  (`ROLE_FRACTIONS`), small as CMPlaces' target modalities are next to its
+  source;
+- the source pool (everything left), split train/val, for the source
+  network alone.
+
+Roles that need text take items whose scrubbed title/keywords keep a
+content word. Deterministic: sorted listings, seeds from category names.
 """
 
 import hashlib
@@ -12,9 +26,17 @@ import zlib
 
 import numpy as np
 
+from cm_zoo.data.clipart_build import giveaway as giveaway_lib
+from cm_zoo.data.clipart_build import texts
+
 SVG_ROOT = "/usr/share/openclipart/svg"
 WORDNET_ROOT = "/usr/share/wordnet"
-MAX_PER_CATEGORY = 150
+TARGET_FRACTION = 0.5
+TARGET_CAP = 80
+MIN_TARGET = 24
+MIN_PER_WEAK_ROLE = 3
+OOD_FRACTION = 0.12
+OOD_PER_MODALITY = 5
 MAX_SVG_BYTES = 1_000_000
 LICENCE = "public domain (Open Clip Art Library, Debian openclipart-svg)"
 
@@ -66,6 +88,8 @@ ROLE_FRACTIONS = [
     ("sound", 0.10),
     ("paired", 0.32),
 ]
+WEAK_MODALITIES = ("clipart", "sketch", "description", "sound")
+TEXT_ROLES = ("description", "sound", "paired")
 WEAK_SPLITS = [("train", 0.7), ("val", 0.1), ("test", 0.2)]
 PAIRED_SPLITS = [
     ("image_sound", 0.3),
@@ -73,6 +97,7 @@ PAIRED_SPLITS = [
     ("val", 0.12),
     ("test", 0.28),
 ]
+SOURCE_SPLITS = [("train", 0.9), ("val", 0.1)]
 HOUSEKEEPING_KEYWORDS = {
     "",
     "clip art",
@@ -87,44 +112,6 @@ HOUSEKEEPING_KEYWORDS = {
     "unsorted",
     "remix",
     "how i did it",
-}
-GENERIC_WORDS = {
-    "the",
-    "and",
-    "with",
-    "for",
-    "new",
-    "simple",
-    "icon",
-    "icons",
-    "symbol",
-    "animal",
-    "animals",
-    "holiday",
-    "cartoon",
-    "drawing",
-    "black",
-    "white",
-    "color",
-    "colour",
-    "line",
-    "art",
-    "clip",
-    "sign",
-    "signs",
-    "stylized",
-    "etiquette",
-    "nicu",
-    "buculei",
-    "clipart",
-    "architetto",
-    "francesco",
-    "rollandin",
-    "food",
-    "people",
-    "shape",
-    "shapes",
-    "aiga",
 }
 
 
@@ -163,32 +150,6 @@ def read_metadata(data):
     return title, keywords
 
 
-class WordNet:
-    """First-sense (or chosen-sense) noun glosses from wordnet-base."""
-
-    def __init__(self, root):
-        self.offsets = {}
-        with open(os.path.join(root, "index.noun"), encoding="utf-8") as f:
-            for line in f:
-                if line.startswith(" "):
-                    continue
-                parts = line.split()
-                count = int(parts[2])
-                pointers = int(parts[3])
-                synsets = parts[6 + pointers :]
-                self.offsets[parts[0]] = synsets[:count]
-        with open(os.path.join(root, "data.noun"), "rb") as f:
-            self.data = f.read()
-
-    def gloss(self, lemma, sense=1):
-        offsets = self.offsets.get(lemma.lower().replace(" ", "_"))
-        if not offsets or sense > len(offsets):
-            return None
-        start = int(offsets[sense - 1])
-        line = self.data[start : self.data.index(b"\n", start)].decode()
-        return line.split(" | ", 1)[1].split(";")[0].strip()
-
-
 def split_counts(n, fractions):
     """Rounds `n * fraction`, giving every part at least one item if it can."""
     edges = np.round(np.cumsum([f for _, f in fractions]) * n).astype(int)
@@ -209,73 +170,134 @@ def assign(n, fractions):
     return names
 
 
-def describe(title, keywords, wordnet, category_gloss):
-    """'title. keywords. gloss'; the gloss is of the item's first WordNet noun.
+def read_candidates(folders, seen, wordnet, giveaway):
+    """Usable SVGs of one category, with their texts (None: no text).
 
-    Nouns are looked for in the title, then the keywords (generic words such
-    as "icon" or "animal" skipped); the category gloss is the fallback.
+    Skips files over `MAX_SVG_BYTES`, without title and keywords, or whose
+    bytes or file name were met before (`seen`, updated).
     """
-    gloss = None
-    candidates = re.findall(r"[a-z]+", title.lower()) + keywords
-    for word in candidates:
-        if len(word) > 2 and word not in GENERIC_WORDS:
-            gloss = wordnet.gloss(word)
-            if gloss:
-                gloss = f"{word}: {gloss}"
+    candidates = []
+    for path in list_category_files(folders):
+        if os.path.getsize(path) > MAX_SVG_BYTES:
+            continue
+        with open(path, "rb") as f:
+            data = f.read()
+        digest = hashlib.sha256(data).hexdigest()
+        title, keywords = read_metadata(data)
+        basename = os.path.basename(path)
+        if seen & {digest, basename} or not (title or keywords):
+            continue
+        seen |= {digest, basename}
+        colours = texts.svg_colours(data.decode("utf-8", errors="replace"))
+        candidates.append(
+            {
+                "path": path,
+                "svg_sha256": digest,
+                "title": title,
+                "keywords": keywords,
+                "description": texts.describe(
+                    title, keywords, colours, wordnet, giveaway
+                ),
+                "spoken_text": texts.spoken_text(title, keywords, giveaway),
+            }
+        )
+    return candidates
+
+
+def role_counts(n):
+    """`[(role, split kind, count)]` of a category with `n` usable SVGs."""
+    n_ood = max(len(WEAK_MODALITIES), int(n * OOD_FRACTION))
+    n_ood = min(len(WEAK_MODALITIES) * OOD_PER_MODALITY, n_ood)
+    n_target = round(TARGET_FRACTION * (n - n_ood))
+    n_target = min(TARGET_CAP, max(MIN_TARGET, n_target), n - n_ood)
+    share = 1.0 / len(WEAK_MODALITIES)
+    ood = split_counts(n_ood, [(m, share) for m in WEAK_MODALITIES])
+    targets = dict(split_counts(n_target, ROLE_FRACTIONS))
+    for role in WEAK_MODALITIES:  # a train, a val and a test item at least
+        while targets[role] < MIN_PER_WEAK_ROLE:
+            largest = max(targets, key=targets.get)
+            if targets[largest] <= MIN_PER_WEAK_ROLE:
                 break
-    parts = [title, ", ".join(keywords), gloss or category_gloss]
-    return ". ".join(p for p in parts if p) + "."
+            targets[largest] -= 1
+            targets[role] += 1
+    return [(r, "ood", c) for r, c in ood] + [
+        (r, "target", c) for r, c in targets.items()
+    ]
 
 
-def spoken_text(title, keywords):
-    if title:
-        return title
-    return " ".join(keywords[:3])
+def _splits(kind, role, n):
+    if kind == "ood":
+        return ["ood"] * n
+    if kind == "source":
+        return assign(n, SOURCE_SPLITS)
+    return assign(n, PAIRED_SPLITS if role == "paired" else WEAK_SPLITS)
 
 
-def plan_items(wordnet):
-    """Lists items per category, shuffled with a name-derived seed."""
+def allocate(candidates, seed):
+    """Yields `(candidate, role, split)` for every candidate, shuffled.
+
+    Text roles take the first text-bearing candidates in shuffled order,
+    those whose text no text role has yet first (openclipart repeats
+    metadata); image roles take the first remaining ones, the source pool
+    the rest.
+    """
+    order = np.random.default_rng(seed).permutation(len(candidates))
+    free = [candidates[i] for i in order]
+    counts = sorted(
+        role_counts(len(free)),
+        key=lambda slot: slot[0] not in TEXT_ROLES,
+    )
+    used = set()
+    for role, kind, count in counts:
+        usable = free
+        if role in TEXT_ROLES:  # fresh texts first: few shared ones
+            usable = [c for c in free if c["description"] is not None]
+            usable.sort(key=lambda c: c["description"] in used)
+        usable = usable[:count]
+        for member in usable:
+            free.remove(member)
+            used.add(member["description"])
+        for member, split in zip(usable, _splits(kind, role, len(usable))):
+            yield member, role, split
+    for member, split in zip(free, _splits("source", "source", len(free))):
+        yield member, "source", split
+
+
+def category_giveaways(wordnet):
+    """`{category: giveaway.Giveaway}` of every category."""
+    return {
+        name: giveaway_lib.category_giveaway(wordnet, name, key)
+        for name, (_, key) in CATEGORIES.items()
+    }
+
+
+def plan_items(wordnet, giveaways):
+    """Every usable SVG of every category with its role, split and texts.
+
+    Args:
+        wordnet: `wordnet.WordNet`.
+        giveaways: dict, as returned by `category_giveaways`.
+
+    Returns:
+        list of dict: `category`, `label`, `role`, `split`, `path`,
+        `svg_sha256`, `title`, `keywords`, `description`, `spoken_text`
+        and `variant` (an int from the path, choosing how an out-of-
+        distribution item is rendered, spoken or phrased).
+    """
     seen = set()  # sha256 and file names: a clip copied to two folders
     items = []
-    for label, (name, (folders, gloss_key)) in enumerate(CATEGORIES.items()):
-        lemma, sense = gloss_key.rsplit(".", 1)
-        category_gloss = f"{name}: {wordnet.gloss(lemma, int(sense))}"
-        candidates = []
-        for path in list_category_files(folders):
-            if os.path.getsize(path) > MAX_SVG_BYTES:
-                continue
-            with open(path, "rb") as f:
-                data = f.read()
-            digest = hashlib.sha256(data).hexdigest()
-            title, keywords = read_metadata(data)
-            basename = os.path.basename(path)
-            if seen & {digest, basename} or not (title or keywords):
-                continue
-            seen |= {digest, basename}
-            candidates.append((path, title, keywords))
-        rng = np.random.default_rng(zlib.crc32(name.encode()))
-        order = rng.permutation(len(candidates))[:MAX_PER_CATEGORY]
-        chosen = [candidates[i] for i in order]
-        roles = assign(len(chosen), ROLE_FRACTIONS)
-        for role in dict.fromkeys(roles):
-            members = [c for c, r in zip(chosen, roles) if r == role]
-            splits = assign(
-                len(members),
-                PAIRED_SPLITS if role == "paired" else WEAK_SPLITS,
+    for label, (name, (folders, _)) in enumerate(CATEGORIES.items()):
+        candidates = read_candidates(folders, seen, wordnet, giveaways[name])
+        for member, role, split in allocate(
+            candidates, zlib.crc32(name.encode())
+        ):
+            item = dict(member, category=name, label=label, role=role)
+            item.update(
+                split=split, variant=zlib.crc32(member["path"].encode())
             )
-            for (path, title, keywords), split in zip(members, splits):
-                items.append(
-                    {
-                        "category": name,
-                        "label": label,
-                        "role": role,
-                        "split": split,
-                        "path": path,
-                        "title": title,
-                        "keywords": keywords,
-                        "description": describe(
-                            title, keywords, wordnet, category_gloss
-                        ),
-                    }
+            if split == "ood" and role == "description":
+                item["description"] = texts.rephrase(
+                    item["description"], item["variant"]
                 )
+            items.append(item)
     return items

@@ -90,27 +90,21 @@ def sketch_svg(root, stroke_width):
     return ET.tostring(root)
 
 
-def rsvg(data, width, height):
+def rsvg(data, width, height, background="white"):
+    """Renders SVG bytes to a PIL image (RGBA if `background` is None)."""
+    command = ["rsvg-convert", "-w", str(width), "-h", str(height), "-a"]
+    if background is not None:
+        command += ["-b", background]
     result = subprocess.run(
-        [
-            "rsvg-convert",
-            "-w",
-            str(width),
-            "-h",
-            str(height),
-            "-a",
-            "-b",
-            "white",
-            "-f",
-            "png",
-        ],
+        command + ["-f", "png"],
         input=data,
         capture_output=True,
         timeout=120,
     )
     if result.returncode != 0 or not result.stdout:
         return None
-    return Image.open(io.BytesIO(result.stdout)).convert("RGB")
+    image = Image.open(io.BytesIO(result.stdout))
+    return image.convert("RGB" if background is not None else "RGBA")
 
 
 def content_box(image):
@@ -123,44 +117,78 @@ def content_box(image):
 
 
 def fit_square(image, box, size):
-    """Crops `box`, pads to a white square with a margin, resizes."""
-    crop = image.crop(box)
+    """Crops `box`, pads to a square with a margin, resizes.
+
+    RGB images are padded with white; RGBA ones with transparency and
+    resized premultiplied (no dark fringes).
+    """
+    rgba = image.mode == "RGBA"
+    crop = image.crop(box).convert("RGBa" if rgba else "RGB")
     side = int(max(crop.size) * 1.08) + 2
-    canvas = Image.new("RGB", (side, side), "white")
+    canvas = Image.new(
+        crop.mode, (side, side), (0, 0, 0, 0) if rgba else "white"
+    )
     canvas.paste(crop, ((side - crop.width) // 2, (side - crop.height) // 2))
-    return canvas.resize((size, size), Image.LANCZOS)
+    out = canvas.resize((size, size), Image.LANCZOS)
+    return out.convert("RGBA") if rgba else out
 
 
-def render_images(data, want_sketch):
-    """Returns (clipart uint8 [S,S,3], sketch uint8 [S,S] or None).
+def frame(data):
+    """Where the drawing is: `(width, height, box)` of a zoomed render.
 
-    `(None, None)` when rendering fails or the result is (nearly) blank.
+    The drawing's ink box is found on a 256 px probe, then the render is
+    zoomed so the box spans about twice `IMAGE_SIZE`. None when rendering
+    fails or the drawing is (nearly) blank.
     """
     probe = rsvg(data, 256, 256)
     if probe is None:
-        return None, None
+        return None
     box = content_box(probe)
     if box is None:
-        return None, None
+        return None
     extent = max(box[2] - box[0], box[3] - box[1])
     zoom = min(2.0 * IMAGE_SIZE / extent, 8.0)
     width, height = int(probe.width * zoom), int(probe.height * zoom)
-    big = rsvg(data, width, height)
+    return width, height, tuple(int(round(v * zoom)) for v in box)
+
+
+def render_clipart(data, background="white"):
+    """Colour render cropped to the drawing, or None (failed, too faint).
+
+    uint8 `[S, S, 3]` on `background`, or `[S, S, 4]` with transparency
+    when `background` is None.
+    """
+    framed = frame(data)
+    if framed is None:
+        return None
+    width, height, box = framed
+    big = rsvg(data, width, height, background)
     if big is None:
-        return None, None
-    big_box = tuple(int(round(v * zoom)) for v in box)
-    clipart = np.asarray(fit_square(big, big_box, IMAGE_SIZE))
-    if clipart.std() < MIN_IMAGE_STD:
-        return None, None
-    if not want_sketch:
-        return clipart, None
+        return None
+    image = np.asarray(fit_square(big, box, IMAGE_SIZE))
+    if image.shape[-1] == 4:
+        alpha = image[..., 3:].astype(np.float32) / 255.0
+        flat = image[..., :3] * alpha + 255.0 * (1.0 - alpha)
+    else:
+        flat = image
+    return image if flat.std() >= MIN_IMAGE_STD else None
+
+
+def render_sketch(data, stroke_px=2.4):
+    """Stroke-only render: uint8 `[S, S]` grey, or None (failed, no ink).
+
+    Every line is `stroke_px` wide in the zoomed render (about half that
+    once shrunk to `IMAGE_SIZE`).
+    """
+    framed = frame(data)
+    if framed is None:
+        return None
+    width, height, box = framed
     root = ET.fromstring(data)
     user_w, user_h = user_extent(root)
     px_per_unit = min(width / user_w, height / user_h)
-    sketch = rsvg(sketch_svg(root, 2.4 / px_per_unit), width, height)
+    sketch = rsvg(sketch_svg(root, stroke_px / px_per_unit), width, height)
     if sketch is None or content_box(sketch) is None:
-        return None, None
-    gray = np.asarray(fit_square(sketch, big_box, IMAGE_SIZE).convert("L"))
-    if (gray < 200).sum() < MIN_SKETCH_INK:
-        return None, None
-    return clipart, gray
+        return None
+    gray = np.asarray(fit_square(sketch, box, IMAGE_SIZE).convert("L"))
+    return gray if (gray < 200).sum() >= MIN_SKETCH_INK else None

@@ -8,7 +8,9 @@ class FullyConnectedBlock(keras.layers.Layer):
     """A fully connected layer with ReLU and dropout, as AlexNet's fc6/fc7.
 
     The output is the post-ReLU activation (the feature the papers call
-    fc6/fc7); dropout is applied only with `training=True`.
+    fc6/fc7) after dropout, which applies only with `training=True`. With
+    `return_activation=True` the call also returns the activation before
+    dropout: the feature a StatReg prior, fitted in inference mode, models.
 
     Args:
         hidden_dim: int. Output units.
@@ -16,16 +18,28 @@ class FullyConnectedBlock(keras.layers.Layer):
         kernel_initializer: initializer for the kernel. Defaults to
             `"glorot_uniform"`.
 
+    Call arguments:
+        inputs: float tensor.
+        training: bool. Applies dropout when true.
+        return_activation: bool. Return `(activation, output)`: the
+            activation before dropout, and the output. Defaults to `False`.
+
     Input shape:
         `(batch_size, input_dim)`.
 
     Output shape:
-        `(batch_size, hidden_dim)`.
+        `(batch_size, hidden_dim)`, or two of them with
+        `return_activation=True`.
 
     Example:
     >>> from cm_zoo.layers.shared import FullyConnectedBlock
     >>> FullyConnectedBlock(hidden_dim=3)(np.ones((2, 5), "float32")).shape
     TensorShape([2, 3])
+    >>> block = FullyConnectedBlock(hidden_dim=3, dropout=0.5)
+    >>> x = np.ones((2, 5), "float32")
+    >>> activation, output = block(x, training=True, return_activation=True)
+    >>> bool(np.array_equal(activation, block(x)))
+    True
     """
 
     def __init__(
@@ -62,11 +76,23 @@ class FullyConnectedBlock(keras.layers.Layer):
     def build(self, input_shape):
         self._dense.build(input_shape)
 
-    def call(self, inputs, training=None):
-        return self._dropout(self._dense(inputs), training=training)
+    def call(self, inputs, training=None, return_activation=False):
+        activation = self._dense(inputs)
+        output = self._dropout(activation, training=training)
+        if return_activation:
+            return activation, output
+        return output
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[:-1], self.hidden_dim)
+
+    def compute_output_spec(
+        self, inputs, training=None, return_activation=False
+    ):
+        output = keras.KerasTensor(
+            self.compute_output_shape(inputs.shape), dtype=self.compute_dtype
+        )
+        return (output, output) if return_activation else output
 
     def get_config(self):
         config = super().get_config()

@@ -4,22 +4,30 @@ import keras
 import tensorflow as tf
 
 _OUTPUT_MODES = ("mean", "sequence")
+_REPLACEMENT_CHARACTER = 0xFFFD  # "�", what invalid UTF-8 bytes become
 
 
 @keras.saving.register_keras_serializable(package="cm_zoo")
 class HashedWordEmbedding(keras.layers.Layer):
     """Embeds raw text with hashed word (and character 3-gram) vectors.
 
-    Text is lower-cased, split on anything that is not a letter or digit,
-    and each token hashed into one of `num_buckets` rows of a trainable
-    table, so the layer needs no vocabulary file and an exported encoder
-    takes `tf.string` directly. Unseen words still get a vector, and with
+    Text is lower-cased and split into tokens (see `tokenize`): runs of
+    letters and digits are words, and each "other symbol" character
+    (Unicode category So: emoji, pictographs, `°`, `©`) is a token of its
+    own, so `"🐦"` is not read as empty text. Bytes that are not valid
+    UTF-8 are replaced by U+FFFD `"�"` (itself a symbol token), so damaged
+    text embeds visibly differently from the clean text, never silently
+    like it. Punctuation and spaces only separate tokens. Each token is
+    hashed into one of `num_buckets` rows of a trainable table, so the
+    layer needs no vocabulary file and an exported encoder takes
+    `tf.string` directly. Unseen words still get a vector, and with
     `use_char_ngrams` they share subword rows with seen words.
 
     `output_mode="mean"` averages the vectors of all tokens (and their
-    character 3-grams) into one sentence vector; empty text gives zeros.
-    `output_mode="sequence"` returns the first `sequence_length` word
-    vectors, zero-padded, as the See-Hear-Read text network expects.
+    character 3-grams) into one sentence vector; text with no token (`""`,
+    `"!!"`) gives zeros, the empty-text vector. `output_mode="sequence"`
+    returns the first `sequence_length` token vectors, zero-padded, as the
+    See-Hear-Read text network expects.
 
     Args:
         num_buckets: int. Rows of the hashed embedding table.
@@ -95,7 +103,7 @@ class HashedWordEmbedding(keras.layers.Layer):
                 f"(batch_size,). Received: dtype={text.dtype.name}, "
                 f"shape={text.shape}"
             )
-        words = _tokenize(text)
+        words = tokenize(text)
         if self.output_mode == "sequence":
             return self._sequence(words)
         return self._mean(words, batch_size=tf.shape(text)[0])
@@ -157,8 +165,27 @@ class HashedWordEmbedding(keras.layers.Layer):
         return config
 
 
-def _tokenize(text):
-    """Lower-cases and splits on non-alphanumerics: a `[batch, None]` ragged."""
+def tokenize(text):
+    """Splits a `[batch]` string tensor into a `[batch, None]` ragged tensor.
+
+    Invalid UTF-8 becomes U+FFFD, text is lower-cased, each So-category
+    symbol (emoji, U+FFFD) becomes its own token, and anything that is not
+    a letter, digit or such symbol separates tokens.
+
+    Example:
+    >>> from cm_zoo.layers.shared.hashed_word_embedding import tokenize
+    >>> text = ["Red BIRD!", "🐦🐦", b"\\xff bird", "..."]
+    >>> [[t.decode() for t in row] for row in tokenize(text).to_list()]
+    [['red', 'bird'], ['🐦', '🐦'], ['�', 'bird'], []]
+    """
+    text = tf.strings.unicode_transcode(
+        text,
+        input_encoding="UTF-8",
+        output_encoding="UTF-8",
+        errors="replace",
+        replacement_char=_REPLACEMENT_CHARACTER,
+    )
     text = tf.strings.lower(text, encoding="utf-8")
-    text = tf.strings.regex_replace(text, r"[^\pL\pN]+", " ")
+    text = tf.strings.regex_replace(text, r"(\p{So})", r" \1 ")
+    text = tf.strings.regex_replace(text, r"[^\pL\pN\p{So}]+", " ")
     return tf.strings.split(tf.strings.strip(text))

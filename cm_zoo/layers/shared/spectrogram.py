@@ -20,10 +20,13 @@ class Spectrogram(keras.layers.Layer):
 
     Input checks: a batch of stereo or otherwise non-`(batch, samples)`
     audio raises `ValueError` when the layer is called (mix down to mono
-    first); a waveform holding NaN or Inf raises
-    `tf.errors.InvalidArgumentError` at run time, naming the sound input.
-    An empty waveform (0 samples) is padded to silence and gives an
-    all-zero spectrogram (no error).
+    first); a waveform holding NaN or Inf, or with a peak amplitude above
+    1 (e.g. int16 samples given as floats: divide them by 32768), raises
+    `tf.errors.InvalidArgumentError` at run time, naming the sound input
+    and the peak found. An empty waveform (0 samples) is padded to silence
+    and gives an all-zero spectrogram (no error). A waveform longer than
+    `num_samples` is cropped here; `cm_zoo.towers.SoundTower` instead cuts
+    it into windows of `num_samples` and averages them.
 
     Args:
         num_frames: int. Time steps of the output (500 in the paper).
@@ -43,7 +46,7 @@ class Spectrogram(keras.layers.Layer):
     Example:
     >>> from cm_zoo.layers.shared.spectrogram import Spectrogram
     >>> layer = Spectrogram(num_frames=10, frame_length=64, frame_step=32)
-    >>> y = layer(np.random.default_rng(0).normal(size=(2, 100)))
+    >>> y = layer(np.random.default_rng(0).uniform(-1, 1, size=(2, 100)))
     >>> tuple(y.shape), round(float(np.mean(y[0])), 5)
     ((2, 10, 33), 0.0)
     """
@@ -93,11 +96,7 @@ class Spectrogram(keras.layers.Layer):
                 f"waveform. Received: dtype={waveform.dtype.name}"
             )
         waveform = tf.cast(waveform, "float32")
-        waveform = tf.debugging.check_numerics(
-            waveform,
-            f"Layer {self.name!r}: the sound input (waveform) contains NaN or "
-            "Inf",
-        )
+        waveform = self._check_values(waveform)
         waveform = _fit_length(waveform, self.num_samples)  # [B, samples]
         stft = tf.signal.stft(
             waveform,
@@ -111,6 +110,27 @@ class Spectrogram(keras.layers.Layer):
             log_magnitude, axis=[1, 2], keepdims=True
         )
         return tf.cast(centred, self.compute_dtype)
+
+    def _check_values(self, waveform):
+        """Adds the run-time checks: finite samples, peak within [-1, 1]."""
+        waveform = tf.debugging.check_numerics(
+            waveform,
+            f"Layer {self.name!r}: the sound input (waveform) contains NaN or "
+            "Inf",
+        )
+        peak = tf.reduce_max(tf.abs(waveform))  # -inf for an empty batch
+        in_range = tf.debugging.assert_less_equal(
+            peak,
+            1.0,
+            message=(
+                f"Layer {self.name!r}: the sound input (waveform) must lie "
+                "in [-1, 1]; found the peak amplitude below. Scale int16 "
+                "audio by 1/32768 (or normalise it) first."
+            ),
+            summarize=1,
+        )
+        with tf.control_dependencies([in_range]):
+            return tf.identity(waveform)
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.num_frames, self.num_bins)

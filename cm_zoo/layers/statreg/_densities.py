@@ -5,16 +5,75 @@ avoid TFP's `[batch, components, dim]` broadcast by expanding the quadratic
 form into matmuls, after centering everything on a reference point so that
 float32 cancellation stays small near and far from the components. They work
 in the dtype of their arguments (float32 in the layers, float64 in the priors).
+
+`diagonal_gmm_log_prob` is one XLA-compiled function per input shape that
+returns `log p(x)` together with its analytic input gradient
+`-sum_k r_k (x - mu_k) / var_k` (`r` the responsibilities), wired in by
+`tf.custom_gradient`: a StatReg evaluation is a handful of graph ops instead
+of the ~200 of an autodiffed expansion.
 """
 
 import math
+import typing
 
 import tensorflow as tf
 from tensorflow_probability import distributions as tfd
 
+# Components per row whose quadratic form is recomputed in the direct form.
+NUM_EXACT = 2
+
+
+def _mixture_terms(logits, means, variances):
+    """Prior-only terms of the expanded quadratic form.
+
+    Returns:
+        `(center [D], precisions [K, D], scaled_means [K, D],
+        log_normalized_weights [K], mean_terms [K])`: the mixture mean,
+        `1 / var`, `(mu - center) / var`, `log w_k + log N_k(mu_k)` (the
+        weight and the normalizer) and `sum_d (mu - center)^2 / var`.
+    """
+    dim = tf.cast(tf.shape(means)[-1], means.dtype)
+    log_weights = tf.nn.log_softmax(logits)  # [K]
+    # Reference point: the mixture mean. Centering both x and the means on it
+    # keeps the expanded terms of the order of the true squared distances.
+    center = tf.linalg.matvec(means, tf.exp(log_weights), transpose_a=True)
+    centered_means = means - center  # [K, D]
+    precisions = tf.math.reciprocal(variances)  # [K, D]
+    scaled_means = centered_means * precisions  # [K, D]
+    log_normalized_weights = log_weights - 0.5 * (
+        dim * math.log(2.0 * math.pi)
+        + tf.reduce_sum(tf.math.log(variances), axis=-1)
+    )  # [K]
+    mean_terms = tf.reduce_sum(centered_means * scaled_means, axis=-1)  # [K]
+    return (
+        center,
+        precisions,
+        scaled_means,
+        log_normalized_weights,
+        mean_terms,
+    )
+
+
+def _expanded_log_joint(centered_x, terms):
+    """`[B, K]` joint log-densities by the matmul expansion (approximate)."""
+    _, precisions, scaled_means, log_normalized_weights, mean_terms = terms
+    # sum_d (x_d - mu_kd)^2 / var_kd
+    #   = x^2 . (1/var)^T - 2 x . (mu/var)^T + sum_d mu_kd^2 / var_kd
+    quadratic = (
+        tf.matmul(tf.square(centered_x), precisions, transpose_b=True)
+        - 2.0 * tf.matmul(centered_x, scaled_means, transpose_b=True)
+        + mean_terms
+    )  # [B, K]
+    # The expansion can round to slightly negative values; the true form can't.
+    return log_normalized_weights - 0.5 * tf.maximum(quadratic, 0.0)
+
 
 def diagonal_gmm_component_log_prob(x, logits, means, variances):
     """Per-component joint log-densities `log w_k + log N(x; mu_k, var_k)`.
+
+    The matmul expansion alone: accurate where the components are not many
+    standard deviations from the mixture mean (the EM fitter centers its
+    data on the data mean).
 
     Args:
         x: `[B, D]` points.
@@ -25,66 +84,88 @@ def diagonal_gmm_component_log_prob(x, logits, means, variances):
     Returns:
         `[B, K]` tensor; `reduce_logsumexp` over the last axis is `log p(x)`.
     """
-    dim = tf.cast(tf.shape(means)[-1], x.dtype)
-    log_weights = tf.nn.log_softmax(logits)  # [K]
-    # Reference point: the mixture mean. Centering both x and the means on it
-    # keeps the expanded terms of the order of the true squared distances.
-    center = tf.linalg.matvec(means, tf.exp(log_weights), transpose_a=True)
-    centered_means = means - center  # [K, D]
-    centered_x = x - center  # [B, D]
-    precisions = tf.math.reciprocal(variances)  # [K, D]
-    # sum_d (x_d - mu_kd)^2 / var_kd
-    #   = x^2 . (1/var)^T - 2 x . (mu/var)^T + sum_d mu_kd^2 / var_kd
-    quadratic = (
-        tf.matmul(tf.square(centered_x), precisions, transpose_b=True)
-        - 2.0
-        * tf.matmul(centered_x, centered_means * precisions, transpose_b=True)
-        + tf.reduce_sum(tf.square(centered_means) * precisions, axis=-1)
-    )  # [B, K]
-    # The expansion can round to slightly negative values; the true form can't.
-    quadratic = tf.maximum(quadratic, 0.0)
-    log_normalizer = -0.5 * (
-        dim * math.log(2.0 * math.pi)
-        + tf.reduce_sum(tf.math.log(variances), axis=-1)
-    )  # [K]
-    return log_weights + log_normalizer - 0.5 * quadratic  # [B, K]
+    terms = _mixture_terms(logits, means, variances)
+    return _expanded_log_joint(x - terms[0], terms)
 
 
-def diagonal_gmm_log_prob(x, logits, means, variances, num_exact=2):
-    """`log p(x)` under a diagonal-covariance Gaussian mixture, shape `[B]`.
+@tf.function(jit_compile=True)
+def _log_prob_and_gradient(x, logits, means, variances):
+    """`(log p(x) [B], d log p(x) / dx [B, D])`, dominant terms exact.
 
     The expanded quadratic form loses accuracy when the components sit many
-    standard deviations from the mixture mean. The `num_exact` components
-    with the largest approximate log-density per row (those that dominate the
-    sum) are therefore recomputed in the direct `sum((x - mu)^2 / var)` form
-    from gathered `[B, num_exact, D]` slices.
+    standard deviations from the mixture mean. The `NUM_EXACT` components
+    with the largest approximate log-density per row (those that dominate
+    the sum) are therefore recomputed in the direct `sum((x - mu)^2 / var)`
+    form from gathered `[B, m, D]` slices. The gradient
+    `-sum_k r_k (x - mu_k) / var_k` (responsibilities `r` of those accurate
+    log-densities) is expanded about the nearest component: two
+    `[B, K] x [K, D]` matmuls over the other components' responsibilities.
     """
-    num_components = tf.shape(logits)[0]
-    approximate = diagonal_gmm_component_log_prob(
-        x, logits, means, variances
-    )  # [B, K]
-    num_exact = tf.minimum(num_exact, num_components)
-    top = tf.math.top_k(tf.stop_gradient(approximate), k=num_exact).indices
+    terms = _mixture_terms(logits, means, variances)
+    center, precisions, scaled_means, log_normalized_weights, _ = terms
+    approximate = _expanded_log_joint(x - center, terms)  # [B, K]
+    num_components = means.shape[0]
+    top = tf.math.top_k(
+        approximate, k=min(NUM_EXACT, num_components)
+    ).indices  # [B, m], the first is the nearest component
     top_means = tf.gather(means, top)  # [B, m, D]
-    top_variances = tf.gather(variances, top)  # [B, m, D]
-    dim = tf.cast(tf.shape(means)[-1], x.dtype)
-    exact = (
-        tf.gather(tf.nn.log_softmax(logits), top)
-        - 0.5
-        * tf.reduce_sum(
-            tf.square(x[:, None, :] - top_means) / top_variances
-            + tf.math.log(top_variances),
-            axis=-1,
-        )
-        - 0.5 * dim * math.log(2.0 * math.pi)
+    top_precisions = tf.gather(precisions, top)  # [B, m, D]
+    difference = x[:, None, :] - top_means  # [B, m, D]
+    exact = tf.gather(log_normalized_weights, top) - 0.5 * tf.reduce_sum(
+        tf.square(difference) * top_precisions, axis=-1
     )  # [B, m]
-    is_top = tf.reduce_any(
-        tf.equal(top[:, :, None], tf.range(num_components)), axis=1
-    )  # [B, K]
+    is_top = tf.one_hot(top, num_components, dtype=x.dtype)  # [B, m, K]
     rest = tf.where(
-        is_top, tf.constant(-math.inf, x.dtype), approximate
+        tf.reduce_sum(is_top, axis=1) > 0.0,
+        tf.constant(-math.inf, x.dtype),
+        approximate,
     )  # [B, K]
-    return tf.reduce_logsumexp(tf.concat([exact, rest], axis=-1), axis=-1)
+    log_prob = tf.reduce_logsumexp(
+        tf.concat([exact, rest], axis=-1), axis=-1
+    )  # [B]
+    exact_responsibilities = tf.exp(exact - log_prob[:, None])  # [B, m]
+    # Responsibilities of all but the nearest component (n).
+    others = tf.exp(rest - log_prob[:, None]) + tf.reduce_sum(
+        exact_responsibilities[:, 1:, None] * is_top[:, 1:], axis=1
+    )  # [B, K]
+    others_precision = tf.matmul(others, precisions)  # [B, D]
+    # sum_k r_k (x - mu_k) / var_k = (x - mu_n) sum_k r_k / var_k
+    #   + sum_{k != n} r_k (mu_n - mu_k) / var_k: every large difference is
+    # taken directly or weighted by the small responsibilities of the others.
+    gradient = (
+        difference[:, 0]
+        * (
+            others_precision
+            + exact_responsibilities[:, :1] * top_precisions[:, 0]
+        )
+        + (top_means[:, 0] - center) * others_precision
+        - tf.matmul(others, scaled_means)
+    )  # [B, D]
+    return log_prob, -gradient
+
+
+@tf.custom_gradient
+def diagonal_gmm_log_prob(x, logits, means, variances):
+    """`log p(x)` under a diagonal-covariance Gaussian mixture, shape `[B]`.
+
+    One XLA call computes the density and its input gradient (see
+    `_log_prob_and_gradient`); the prior parameters get no gradient (they
+    are fixed in StatReg and the M-step has its own closed form).
+
+    Args:
+        x: `[B, D]` points.
+        logits: `[K]` unnormalized mixture log-weights.
+        means: `[K, D]` component means (static `K`).
+        variances: `[K, D]` positive component variances.
+    """
+    log_prob, input_gradient = _log_prob_and_gradient(
+        x, logits, means, variances
+    )
+
+    def gradient(upstream):  # upstream: [B]
+        return upstream[:, None] * input_gradient, None, None, None
+
+    return log_prob, gradient
 
 
 def gaussian_log_prob(x, mean, precision_cholesky):
@@ -131,3 +212,26 @@ def gaussian_distribution(mean, precision_cholesky):
     return tfd.MultivariateNormalTriL(
         loc=mean, scale_tril=tf.linalg.matrix_transpose(inverse)
     )
+
+
+class Density(typing.NamedTuple):
+    """A prior family: its kernel, its reference and its parameter names.
+
+    `log_prob(x, *parameters)` and `distribution(*parameters)` take the
+    parameters in the order of `parameters`, which are also the attribute
+    names under which a prior and its StatReg layer hold them.
+    """
+
+    log_prob: typing.Callable
+    distribution: typing.Callable
+    parameters: tuple
+
+
+GAUSSIAN = Density(
+    gaussian_log_prob, gaussian_distribution, ("mean", "precision_cholesky")
+)
+DIAGONAL_GMM = Density(
+    diagonal_gmm_log_prob,
+    diagonal_gmm_distribution,
+    ("logits", "means", "variances"),
+)

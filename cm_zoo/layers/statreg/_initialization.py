@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from cm_zoo.layers.statreg import _streaming
+
 _SPLITMIX_GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _SPLITMIX_MUL_1 = np.uint64(0xBF58476D1CE4E5B9)
 _SPLITMIX_MUL_2 = np.uint64(0x94D049BB133111EB)
@@ -30,25 +32,23 @@ def first_pass(dataset, sample_size, seed):
     Returns:
         `(num_examples, mean [D], variance [D], sample [M, D] float32)`.
     """
-    count = 0
-    mean = None
-    m2 = None
+    moments = (0, 0.0, 0.0)  # count, mean [D], m2 [D]
     sample = None
     keys = np.zeros((0,), "uint64")
     for batch in dataset.as_numpy_iterator():
-        rows = batch.shape[0]
         batch64 = batch.astype("float64")
         batch_mean = batch64.mean(axis=0)
-        batch_m2 = np.square(batch64 - batch_mean).sum(axis=0)
-        if mean is None:
-            mean, m2, sample = batch_mean, batch_m2, batch[:0]
-        else:
-            delta = batch_mean - mean
-            total = count + rows
-            mean = mean + delta * (rows / total)
-            m2 = m2 + batch_m2 + np.square(delta) * (count * rows / total)
-        batch_keys = _row_keys(count, rows, seed)
-        count += rows
+        batch_keys = _row_keys(moments[0], batch.shape[0], seed)
+        moments = _streaming.merge_moments(
+            moments,
+            (
+                batch.shape[0],
+                batch_mean,
+                np.square(batch64 - batch_mean).sum(axis=0),
+            ),
+        )
+        if sample is None:
+            sample = batch[:0]
         if keys.size == sample_size:
             keep = batch_keys < keys.max()
             batch, batch_keys = batch[keep], batch_keys[keep]
@@ -56,6 +56,7 @@ def first_pass(dataset, sample_size, seed):
         order = np.argsort(merged_keys, kind="stable")[:sample_size]
         sample = np.concatenate([sample, batch])[order]
         keys = merged_keys[order]
+    count, mean, m2 = moments
     if count == 0:
         raise ValueError("`dataset` is empty. Received: 0 examples")
     return count, mean, m2 / count, sample

@@ -1,4 +1,4 @@
-"""Private base of the StatReg layers: validation, pass-through, loss."""
+"""Private base of the StatReg layers: validation, prior, pass-through, loss."""
 
 import numbers
 
@@ -9,8 +9,10 @@ import tensorflow as tf
 class StatRegBase(keras.layers.Layer):
     """Adds `weight * mean(-log p(x))` in training; returns `x` unchanged.
 
-    Subclasses create the prior weights in `build` (pinned to float32, not
-    autocast) and implement `_log_prob(x)` for float32 `x` of shape `[B, D]`.
+    A subclass sets `PRIOR_CLASS` (a `FittedPrior` subclass) and, in `build`,
+    creates one float32 weight (`_add_prior_weight`) per name in
+    `PRIOR_CLASS.DENSITY.parameters`. It implements `_check_prior_shape` and,
+    if its constructor needs more than `weight`, `_arguments_for(prior)`.
     """
 
     def __init__(self, weight=1.0, **kwargs):
@@ -31,6 +33,74 @@ class StatRegBase(keras.layers.Layer):
             )
         super().__init__(**kwargs)
         self.weight = float(weight)
+
+    @classmethod
+    def from_prior(cls, prior, weight=1.0, **kwargs):
+        """Builds a layer whose weights hold `prior`.
+
+        Args:
+            prior: The fitted prior: a `GaussianPrior` for `GaussianStatReg`,
+                a `DiagonalGMMPrior` for `GMMStatReg`.
+            weight: float. See the class arguments. Defaults to `1.`.
+            **kwargs: Base layer arguments (`name`, `dtype`, ...).
+        """
+        cls._check_prior_type(prior)
+        layer = cls(weight=weight, **cls._arguments_for(prior), **kwargs)
+        layer.build((None, prior.dim))
+        layer.set_prior(prior)
+        return layer
+
+    @classmethod
+    def _arguments_for(cls, prior):
+        """Constructor arguments, besides `weight`, that `prior` fixes."""
+        return {}
+
+    @classmethod
+    def _check_prior_type(cls, prior):
+        if not isinstance(prior, cls.PRIOR_CLASS):
+            raise TypeError(
+                f"`prior` must be a `{cls.PRIOR_CLASS.__name__}`. "
+                f"Received: prior of type {type(prior).__name__}"
+            )
+
+    def set_prior(self, prior):
+        """Copies a fitted prior (see `from_prior`) into the layer's weights.
+
+        Raises:
+            TypeError: if `prior` is not of the layer's prior class.
+            ValueError: if the layer is unbuilt, the prior's shapes differ
+                from the layer's or (Gaussian) the covariance is not
+                positive definite.
+        """
+        self._check_prior_type(prior)
+        if not self.built:
+            layer_class = type(self).__name__
+            raise ValueError(
+                f"{layer_class} `{self.name}` must be built before "
+                f"`set_prior`; call it on an input or use "
+                f"`{layer_class}.from_prior`."
+            )
+        self._check_prior_shape(prior)
+        for name, value in prior.density_parameters().items():
+            getattr(self, name).assign(value.astype("float32"))
+
+    def prior_distribution(self):
+        """The prior as a float32 TFP distribution (the reference density).
+
+        A `tfd.MultivariateNormalTriL` for `GaussianStatReg`, a
+        `tfd.MixtureSameFamily` for `GMMStatReg`.
+        """
+        return self.PRIOR_CLASS.DENSITY.distribution(*self._prior_tensors())
+
+    def _log_prob(self, x):
+        """`log p(x)`, `[B]`, for float32 `x` of shape `[B, D]`."""
+        return self.PRIOR_CLASS.DENSITY.log_prob(x, *self._prior_tensors())
+
+    def _prior_tensors(self):
+        return [
+            tf.convert_to_tensor(getattr(self, name))
+            for name in self.PRIOR_CLASS.DENSITY.parameters
+        ]
 
     def _check_input_shape(self, input_shape):
         if len(input_shape) != 2 or input_shape[-1] is None:

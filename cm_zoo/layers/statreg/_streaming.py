@@ -1,4 +1,4 @@
-"""Private input handling shared by the streaming prior fitters."""
+"""Private input handling and moments shared by the streaming fitters."""
 
 import numpy as np
 import tensorflow as tf
@@ -65,3 +65,41 @@ def check_int(name, value, minimum):
         raise ValueError(
             f"`{name}` must be an int >= {minimum}. Received: {name}={value!r}"
         )
+
+
+def merge_moments(totals, batch, outer=np.multiply):
+    """Merges a batch's `(count, mean, m2)` into running totals (Chan et al.).
+
+    `m2` is the sum of squared deviations from the mean: per unit (`outer`
+    elementwise, the default) or the scatter matrix (`outer` an outer
+    product). The pairwise update stays accurate where summing `x` and `x^2`
+    would cancel. Plain arithmetic, so NumPy arrays and TF tensors both work
+    (float64 totals recommended).
+
+    Args:
+        totals: `(count, mean [D], m2)` so far; `count` may be 0.
+        batch: `(count, mean [D], m2)` of the batch, `count > 0`.
+        outer: callable. `outer(delta, delta)` of two `[D]` mean
+            differences, shaped like `m2`. Defaults to `np.multiply`.
+
+    Returns:
+        The merged `(count, mean, m2)`.
+
+    Example:
+    >>> x = np.arange(10.0)[:, None]
+    >>> def moments(rows):
+    ...     mean = rows.mean(axis=0)
+    ...     return len(rows), mean, np.square(rows - mean).sum(axis=0)
+    >>> count, mean, m2 = merge_moments(moments(x[:3]), moments(x[3:]))
+    >>> count, mean.item(), (m2 / count).item(), x.var().item()
+    (10, 4.5, 8.25, 8.25)
+    """
+    count, mean, m2 = totals
+    batch_count, batch_mean, batch_m2 = batch
+    total = count + batch_count
+    delta = batch_mean - mean
+    return (
+        total,
+        mean + delta * (batch_count / total),
+        m2 + batch_m2 + outer(delta, delta) * (count * batch_count / total),
+    )

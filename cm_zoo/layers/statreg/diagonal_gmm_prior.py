@@ -3,16 +3,13 @@
 import dataclasses
 
 import numpy as np
-import tensorflow as tf
 
 from cm_zoo.layers.statreg import _densities
-from cm_zoo.layers.statreg import _prior_io
-
-KIND = "diagonal_gmm"
+from cm_zoo.layers.statreg import _fitted_prior
 
 
 @dataclasses.dataclass(frozen=True)
-class DiagonalGMMPrior:
+class DiagonalGMMPrior(_fitted_prior.FittedPrior):
     """A diagonal-covariance Gaussian mixture, as fitted by `fit_diagonal_gmm`.
 
     Plain float64 NumPy arrays; `GMMStatReg.from_prior` copies them into the
@@ -41,6 +38,9 @@ class DiagonalGMMPrior:
     >>> np.round(prior.log_prob(np.array([[0.0]])), 4)
     array([-1.6118])
     """
+
+    KIND = "diagonal_gmm"
+    DENSITY = _densities.DIAGONAL_GMM
 
     logits: np.ndarray
     means: np.ndarray
@@ -90,60 +90,3 @@ class DiagonalGMMPrior:
         """Mixture weights, `softmax(logits)`."""
         shifted = np.exp(self.logits - self.logits.max())
         return shifted / shifted.sum()
-
-    def log_prob(self, x):
-        """Float64 `log p(x)` of the rows of `x` (`[N, D]` -> `[N]`)."""
-        x = tf.constant(np.asarray(x, dtype="float64"))
-        return _densities.diagonal_gmm_log_prob(
-            x,
-            tf.constant(self.logits),
-            tf.constant(self.means),
-            tf.constant(self.variances),
-        ).numpy()
-
-    def distribution(self, dtype="float32"):
-        """The prior as a `tfd.MixtureSameFamily` of `MultivariateNormalDiag`.
-
-        Args:
-            dtype: str. Parameter dtype. Defaults to `"float32"`.
-        """
-        return _densities.diagonal_gmm_distribution(
-            tf.constant(self.logits, dtype),
-            tf.constant(self.means, dtype),
-            tf.constant(self.variances, dtype),
-        )
-
-    def save(self, path):
-        """Writes the prior to an `.npz` file; returns the path written.
-
-        `load_prior` reads it back. A `.npz` suffix is appended if missing.
-        """
-        return _prior_io.save_npz(
-            path,
-            KIND,
-            {
-                "logits": self.logits,
-                "means": self.means,
-                "variances": self.variances,
-                "mean_log_likelihood": np.float64(self.mean_log_likelihood),
-                "num_iterations": np.int64(self.num_iterations),
-                "converged": np.bool_(self.converged),
-            },
-        )
-
-    @classmethod
-    def from_arrays(cls, path, arrays):
-        """Builds the prior from the arrays of a saved file (`load_prior`)."""
-        _prior_io.check_fields(
-            path, KIND, arrays, ("logits", "means", "variances")
-        )
-        return cls(
-            logits=arrays["logits"],
-            means=arrays["means"],
-            variances=arrays["variances"],
-            mean_log_likelihood=float(
-                arrays.get("mean_log_likelihood", np.nan)
-            ),
-            num_iterations=int(arrays.get("num_iterations", 0)),
-            converged=bool(arrays.get("converged", False)),
-        )

@@ -1,7 +1,9 @@
 """Streaming EM fit of the diagonal GMM prior of StatReg (CMPlaces, B-GMM)."""
 
+import dataclasses
 import math
 import os
+import warnings
 
 import keras
 import numpy as np
@@ -9,6 +11,7 @@ import tensorflow as tf
 
 from cm_zoo.layers.statreg import _densities
 from cm_zoo.layers.statreg import _initialization
+from cm_zoo.layers.statreg import _prior_io
 from cm_zoo.layers.statreg import _streaming
 from cm_zoo.layers.statreg import diagonal_gmm_prior
 
@@ -18,6 +21,7 @@ _SAMPLE_SIZE_PER_COMPONENT = 20
 _MIN_SAMPLE_SIZE = 1000
 # Lloyd iterations on the sample after k-means++ seeding (at most).
 _LLOYD_ITERATIONS = 20
+_EM_STATE_KIND = "diagonal_gmm_em_state"
 
 
 def fit_diagonal_gmm(
@@ -65,10 +69,13 @@ def fit_diagonal_gmm(
         seed: int. Seed of the sample and of the initialization; the fit is
             deterministic given the data order. Defaults to `0`.
         init: str. `"kmeans++"` or `"random"`. Defaults to `"kmeans++"`.
-        checkpoint_dir: str or None. If set, the state is saved there with
-            `tf.train.Checkpoint` after every M-step, and a call finding a
-            checkpoint resumes from it, ending where an uninterrupted call
-            would. Defaults to `None`.
+        checkpoint_dir: str or None. If set, the state is saved there
+            (`em_state.npz`, written atomically, the previous state kept as
+            `em_state.previous.npz`) after every M-step, and a call finding
+            a checkpoint resumes from it, ending where an uninterrupted call
+            would. A torn newest file falls back to the previous one, and
+            with none readable EM starts afresh; both warn, naming the
+            file. Defaults to `None`.
         callback: callable or None. Called as `callback(iteration,
             mean_log_likelihood)` after every pass. Defaults to `None`.
         verbose: int. `1` shows a `keras.utils.Progbar` over iterations.
@@ -95,6 +102,84 @@ def fit_diagonal_gmm(
     >>> prior.converged, bool(np.all(prior.variances >= 1e-6))
     (True, True)
     """
+    _check_arguments(
+        num_components, max_iterations, tolerance, variance_floor, seed, init
+    )
+    data = _first_pass(dataset, num_components, variance_floor, seed)
+    checkpoint = None
+    if checkpoint_dir is not None:
+        fingerprint = (
+            f"K={num_components},D={data.dim},N={data.num_examples},seed={seed}"
+        )
+        checkpoint = _EMCheckpoint(checkpoint_dir, fingerprint)
+    state = _starting_state(
+        data,
+        num_components,
+        init=init,
+        seed=seed,
+        variance_floor=variance_floor,
+        checkpoint=checkpoint,
+    )
+    mean_log_likelihood, converged = _run_em(
+        state,
+        data,
+        max_iterations=max_iterations,
+        tolerance=tolerance,
+        variance_floor=variance_floor,
+        checkpoint=checkpoint,
+        report=_reporter(max_iterations, verbose, callback),
+    )
+    return diagonal_gmm_prior.DiagonalGMMPrior(
+        logits=state.logits.numpy(),
+        means=state.centered_means.numpy().astype("float64")
+        + state.center.numpy(),
+        variances=state.variances.numpy(),
+        mean_log_likelihood=float(mean_log_likelihood),
+        num_iterations=int(state.iteration.numpy()),
+        converged=bool(converged),
+    )
+
+
+def _starting_state(
+    data, num_components, *, init, seed, variance_floor, checkpoint
+):
+    """The EM state restored from `checkpoint`, else freshly initialized."""
+    state = _EMState(num_components, data.dim, data.mean)
+    if checkpoint is None or not checkpoint.restore(state):
+        state.assign(
+            *_initial_parameters(
+                data,
+                num_components,
+                init=init,
+                rng=np.random.default_rng(seed),
+                variance_floor=variance_floor,
+            )
+        )
+    return state
+
+
+def _reporter(max_iterations, verbose, callback):
+    """`report(iteration, mean_log_likelihood)`: progress bar and callback."""
+    progbar = keras.utils.Progbar(
+        max_iterations,
+        verbose=verbose,
+        stateful_metrics=["mean_log_likelihood"],
+        unit_name="iteration",
+    )
+
+    def report(iteration, mean_log_likelihood):
+        progbar.update(
+            iteration, [("mean_log_likelihood", mean_log_likelihood)]
+        )
+        if callback is not None:
+            callback(iteration, mean_log_likelihood)
+
+    return report
+
+
+def _check_arguments(
+    num_components, max_iterations, tolerance, variance_floor, seed, init
+):
     _streaming.check_int("num_components", num_components, 1)
     _streaming.check_int("max_iterations", max_iterations, 0)
     _streaming.check_int("seed", seed, 0)
@@ -111,11 +196,26 @@ def fit_diagonal_gmm(
         raise ValueError(
             f"`init` must be one of {list(_INITS)}. Received: init={init!r}"
         )
+
+
+@dataclasses.dataclass(frozen=True)
+class _Data:
+    """What EM needs to know of the data, from the first pass."""
+
+    dataset: tf.data.Dataset  # float32 (batch, dim), non-empty batches
+    dim: int
+    num_examples: int
+    mean: np.ndarray  # [D] float64
+    variance: np.ndarray  # [D] float64, floored
+    centered_sample: np.ndarray  # [M, D] float32 rows minus the mean
+
+
+def _first_pass(dataset, num_components, variance_floor, seed):
     dataset, dim = _streaming.as_batched_dataset(dataset)
     sample_size = max(
         _MIN_SAMPLE_SIZE, _SAMPLE_SIZE_PER_COMPONENT * num_components
     )
-    num_examples, data_mean, data_variance, sample = _initialization.first_pass(
+    num_examples, mean, variance, sample = _initialization.first_pass(
         dataset, sample_size, seed
     )
     if num_components > num_examples:
@@ -124,89 +224,100 @@ def fit_diagonal_gmm(
             f"Received: num_components={num_components} for "
             f"{num_examples} examples"
         )
-    data_variance = np.maximum(data_variance, variance_floor)
-    centered_sample = sample - data_mean.astype("float32")
-    state = _EMState(num_components, dim, data_mean)
-    checkpoint = None
-    if checkpoint_dir is not None:
-        checkpoint = tf.train.CheckpointManager(
-            tf.train.Checkpoint(**state.trackables()),
-            os.fspath(checkpoint_dir),
-            max_to_keep=1,
-        )
-    fingerprint = f"K={num_components},D={dim},N={num_examples},seed={seed}"
-    if checkpoint is not None and checkpoint.latest_checkpoint:
-        found = tf.train.load_variable(
-            checkpoint.latest_checkpoint,
-            "fingerprint/.ATTRIBUTES/VARIABLE_VALUE",
-        ).decode()
-        if found != fingerprint:
-            raise ValueError(
-                f"`checkpoint_dir` {checkpoint_dir} holds a different fit. "
-                f"Expected: {fingerprint}. Received: {found}"
-            )
-        checkpoint.checkpoint.restore(
-            checkpoint.latest_checkpoint
-        ).assert_existing_objects_matched()
-    else:
-        state.assign(
-            *_initial_parameters(
-                centered_sample,
-                num_components,
-                init=init,
-                rng=np.random.default_rng(seed),
-                data_variance=data_variance,
-                variance_floor=variance_floor,
-            )
-        )
-        state.fingerprint.assign(fingerprint)
-
-    e_pass = _make_e_pass(dataset, state)
-    progbar = keras.utils.Progbar(
-        max_iterations,
-        verbose=verbose,
-        stateful_metrics=["mean_log_likelihood"],
-        unit_name="iteration",
+    return _Data(
+        dataset=dataset,
+        dim=dim,
+        num_examples=num_examples,
+        mean=mean,
+        variance=np.maximum(variance, variance_floor),
+        centered_sample=sample - mean.astype("float32"),
     )
-    converged = False
+
+
+def _run_em(
+    state,
+    data,
+    *,
+    max_iterations,
+    tolerance,
+    variance_floor,
+    checkpoint,
+    report,
+):
+    """E-passes and M-steps until convergence; returns `(ll, converged)`."""
+    e_pass = _make_e_pass(data.dataset, state)
     while True:
         iteration = int(state.iteration.numpy())
         counts, sum_x, sum_x2, sum_log_prob = (t.numpy() for t in e_pass())
-        mean_log_likelihood = sum_log_prob / num_examples
+        mean_log_likelihood = sum_log_prob / data.num_examples
         previous = float(state.previous_log_likelihood.numpy())
         converged = (
             iteration > 0 and abs(mean_log_likelihood - previous) < tolerance
         )
-        progbar.update(
-            iteration, [("mean_log_likelihood", mean_log_likelihood)]
-        )
-        if callback is not None:
-            callback(iteration, mean_log_likelihood)
+        report(iteration, mean_log_likelihood)
         if converged or iteration >= max_iterations:
-            break
+            return mean_log_likelihood, converged
         _m_step(
             state,
             counts,
             sum_x,
             sum_x2,
-            num_examples=num_examples,
+            num_examples=data.num_examples,
             variance_floor=variance_floor,
-            data_variance=data_variance,
-            centered_sample=centered_sample,
+            data_variance=data.variance,
+            centered_sample=data.centered_sample,
         )
         state.previous_log_likelihood.assign(mean_log_likelihood)
         state.iteration.assign_add(1)
         if checkpoint is not None:
-            checkpoint.save()
-    return diagonal_gmm_prior.DiagonalGMMPrior(
-        logits=state.logits.numpy(),
-        means=state.centered_means.numpy().astype("float64")
-        + state.center.numpy(),
-        variances=state.variances.numpy(),
-        mean_log_likelihood=float(mean_log_likelihood),
-        num_iterations=iteration,
-        converged=bool(converged),
-    )
+            checkpoint.save(state)
+
+
+class _EMCheckpoint:
+    """The EM state in `<dir>/em_state.npz`, written after every M-step.
+
+    Written atomically with the previous state kept beside it
+    (`_prior_io.save_npz`); a torn newest file falls back to that copy, and
+    with no readable copy EM starts afresh, with a warning either way.
+    """
+
+    def __init__(self, directory, fingerprint):
+        self.path = os.path.join(os.fspath(directory), "em_state.npz")
+        self.fingerprint = fingerprint
+
+    def restore(self, state):
+        """Loads the saved state into `state`; False if there is none.
+
+        Raises:
+            ValueError: the checkpoint is of another fit.
+        """
+        if not os.path.exists(self.path) and not os.path.exists(
+            _prior_io.previous_path(self.path)
+        ):
+            return False
+        try:
+            _, arrays = _prior_io.read_npz(self.path)
+        except ValueError as error:
+            warnings.warn(
+                f"{error} Starting EM afresh.", RuntimeWarning, stacklevel=3
+            )
+            return False
+        found = str(arrays["fingerprint"])
+        if found != self.fingerprint:
+            raise ValueError(
+                f"`checkpoint_dir` {os.path.dirname(self.path)} holds a "
+                f"different fit. Expected: {self.fingerprint}. "
+                f"Received: {found}"
+            )
+        state.restore(arrays)
+        return True
+
+    def save(self, state):
+        _prior_io.save_npz(
+            self.path,
+            _EM_STATE_KIND,
+            {"fingerprint": np.array(self.fingerprint), **state.arrays()},
+        )
 
 
 class _EMState:
@@ -219,17 +330,24 @@ class _EMState:
         self.variances = tf.Variable(tf.ones([num_components, dim]))
         self.iteration = tf.Variable(0, dtype="int64")
         self.previous_log_likelihood = tf.Variable(math.nan, dtype="float64")
-        self.fingerprint = tf.Variable("", dtype="string")
 
-    def trackables(self):
+    def arrays(self):
+        """The variables' values, for `_EMCheckpoint`."""
         return {
-            "logits": self.logits,
-            "centered_means": self.centered_means,
-            "variances": self.variances,
-            "iteration": self.iteration,
-            "previous_log_likelihood": self.previous_log_likelihood,
-            "fingerprint": self.fingerprint,
+            "logits": self.logits.numpy(),
+            "centered_means": self.centered_means.numpy(),
+            "variances": self.variances.numpy(),
+            "iteration": self.iteration.numpy(),
+            "previous_log_likelihood": (self.previous_log_likelihood.numpy()),
         }
+
+    def restore(self, arrays):
+        """Sets every variable from `arrays()` of a saved state."""
+        self.logits.assign(arrays["logits"])
+        self.centered_means.assign(arrays["centered_means"])
+        self.variances.assign(arrays["variances"])
+        self.iteration.assign(arrays["iteration"])
+        self.previous_log_likelihood.assign(arrays["previous_log_likelihood"])
 
     def assign(self, logits, centered_means, variances):
         """Sets the parameters from float64 arrays."""
@@ -238,10 +356,10 @@ class _EMState:
         self.variances.assign(variances.astype("float32"))
 
 
-def _initial_parameters(
-    centered_sample, num_components, *, init, rng, data_variance, variance_floor
-):
+def _initial_parameters(data, num_components, *, init, rng, variance_floor):
     """`(logits, centered_means, variances)` to start EM from."""
+    centered_sample = data.centered_sample
+    data_variance = data.variance
     if init == "random":
         chosen = rng.choice(
             centered_sample.shape[0], num_components, replace=False

@@ -88,22 +88,18 @@ def _moments(dataset, dim):
     """Float64 `(count, mean [D], scatter [D, D])` of all rows."""
 
     def merge(totals, x):
-        count, mean, scatter = totals
-        rows = tf.cast(tf.shape(x)[0], "float64")
         batch_mean = tf.reduce_mean(x, axis=0)  # [D]
         centered = x - batch_mean  # [B, D]
-        batch_scatter = tf.cast(
-            tf.matmul(centered, centered, transpose_a=True), "float64"
-        )  # [D, D]
-        batch_mean = tf.cast(batch_mean, "float64")
-        total = count + rows
-        delta = batch_mean - mean  # [D]
-        return (
-            total,
-            mean + delta * (rows / total),
-            scatter
-            + batch_scatter
-            + tf.tensordot(delta, delta, axes=0) * (count * rows / total),
+        return _streaming.merge_moments(
+            totals,
+            (
+                tf.cast(tf.shape(x)[0], "float64"),
+                tf.cast(batch_mean, "float64"),
+                tf.cast(
+                    tf.matmul(centered, centered, transpose_a=True), "float64"
+                ),  # [D, D]
+            ),
+            outer=lambda a, b: tf.tensordot(a, b, axes=0),
         )
 
     initial = (

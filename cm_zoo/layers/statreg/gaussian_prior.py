@@ -3,16 +3,13 @@
 import dataclasses
 
 import numpy as np
-import tensorflow as tf
 
 from cm_zoo.layers.statreg import _densities
-from cm_zoo.layers.statreg import _prior_io
-
-KIND = "gaussian"
+from cm_zoo.layers.statreg import _fitted_prior
 
 
 @dataclasses.dataclass(frozen=True)
-class GaussianPrior:
+class GaussianPrior(_fitted_prior.FittedPrior):
     """A single full-covariance Gaussian, as fitted by `fit_gaussian`.
 
     Plain float64 NumPy arrays; `GaussianStatReg.from_prior` copies the mean
@@ -31,6 +28,9 @@ class GaussianPrior:
     >>> np.round(prior.log_prob(np.zeros((1, 2))), 4)
     array([-1.8379])
     """
+
+    KIND = "gaussian"
+    DENSITY = _densities.GAUSSIAN
 
     mean: np.ndarray
     covariance: np.ndarray
@@ -73,49 +73,3 @@ class GaussianPrior:
             ) from error
         inverse = np.linalg.solve(scale_tril, np.eye(self.dim))
         return np.triu(inverse.T)
-
-    def log_prob(self, x):
-        """Float64 `log p(x)` of the rows of `x` (`[N, D]` -> `[N]`)."""
-        return _densities.gaussian_log_prob(
-            tf.constant(np.asarray(x, dtype="float64")),
-            tf.constant(self.mean),
-            tf.constant(self.precision_cholesky),
-        ).numpy()
-
-    def distribution(self, dtype="float32"):
-        """The prior as a `tfd.MultivariateNormalTriL`.
-
-        Args:
-            dtype: str. Parameter dtype. Defaults to `"float32"`.
-        """
-        return _densities.gaussian_distribution(
-            tf.constant(self.mean, dtype),
-            tf.constant(self.precision_cholesky, dtype),
-        )
-
-    def save(self, path):
-        """Writes the prior to an `.npz` file; returns the path written.
-
-        `load_prior` reads it back. A `.npz` suffix is appended if missing.
-        """
-        return _prior_io.save_npz(
-            path,
-            KIND,
-            {
-                "mean": self.mean,
-                "covariance": self.covariance,
-                "mean_log_likelihood": np.float64(self.mean_log_likelihood),
-            },
-        )
-
-    @classmethod
-    def from_arrays(cls, path, arrays):
-        """Builds the prior from the arrays of a saved file (`load_prior`)."""
-        _prior_io.check_fields(path, KIND, arrays, ("mean", "covariance"))
-        return cls(
-            mean=arrays["mean"],
-            covariance=arrays["covariance"],
-            mean_log_likelihood=float(
-                arrays.get("mean_log_likelihood", np.nan)
-            ),
-        )

@@ -1,9 +1,7 @@
 """StatReg with a full-covariance Gaussian prior (CMPlaces, Method B-Single)."""
 
 import keras
-import tensorflow as tf
 
-from cm_zoo.layers.statreg import _densities
 from cm_zoo.layers.statreg import _statreg_base
 from cm_zoo.layers.statreg import gaussian_prior
 
@@ -56,20 +54,7 @@ class GaussianStatReg(_statreg_base.StatRegBase):
         Aytar et al., "Cross-Modal Scene Networks", TPAMI 2017, section 4.3.
     """
 
-    @classmethod
-    def from_prior(cls, prior, weight=1.0, **kwargs):
-        """Builds a layer whose weights hold `prior` (a `GaussianPrior`).
-
-        Args:
-            prior: GaussianPrior. The fitted prior.
-            weight: float. See the class arguments. Defaults to `1.`.
-            **kwargs: Base layer arguments (`name`, `dtype`, ...).
-        """
-        _check_prior(prior)
-        layer = cls(weight=weight, **kwargs)
-        layer.build((None, prior.dim))
-        layer.set_prior(prior)
-        return layer
+    PRIOR_CLASS = gaussian_prior.GaussianPrior
 
     def build(self, input_shape):
         dim = self._check_input_shape(input_shape)
@@ -78,48 +63,9 @@ class GaussianStatReg(_statreg_base.StatRegBase):
             "precision_cholesky", (dim, dim), "identity"
         )
 
-    def set_prior(self, prior):
-        """Copies a `GaussianPrior` into the (built) layer's weights.
-
-        Raises:
-            ValueError: if the layer is unbuilt, the dimension differs or the
-                covariance is not positive definite.
-        """
-        _check_prior(prior)
-        if not self.built:
-            raise ValueError(
-                f"GaussianStatReg `{self.name}` must be built before "
-                "`set_prior`; call it on an input or use "
-                "`GaussianStatReg.from_prior`."
-            )
+    def _check_prior_shape(self, prior):
         if prior.dim != self.mean.shape[0]:
             raise ValueError(
                 f"GaussianStatReg `{self.name}` holds dim={self.mean.shape[0]}."
                 f" Received: a prior with dim={prior.dim}"
             )
-        self.mean.assign(prior.mean.astype("float32"))
-        self.precision_cholesky.assign(
-            prior.precision_cholesky.astype("float32")
-        )
-
-    def prior_distribution(self):
-        """The prior as a float32 `tfd.MultivariateNormalTriL` (reference)."""
-        return _densities.gaussian_distribution(
-            tf.convert_to_tensor(self.mean),
-            tf.convert_to_tensor(self.precision_cholesky),
-        )
-
-    def _log_prob(self, x):
-        return _densities.gaussian_log_prob(
-            x,
-            tf.convert_to_tensor(self.mean),
-            tf.convert_to_tensor(self.precision_cholesky),
-        )
-
-
-def _check_prior(prior):
-    if not isinstance(prior, gaussian_prior.GaussianPrior):
-        raise TypeError(
-            "`prior` must be a `GaussianPrior`. "
-            f"Received: prior of type {type(prior).__name__}"
-        )

@@ -2,9 +2,7 @@
 
 import keras
 import numpy as np
-import tensorflow as tf
 
-from cm_zoo.layers.statreg import _densities
 from cm_zoo.layers.statreg import _statreg_base
 from cm_zoo.layers.statreg import diagonal_gmm_prior
 
@@ -29,7 +27,10 @@ class GMMStatReg(_statreg_base.StatRegBase):
     computed without its `[batch, K, dim]` broadcast: the quadratic forms are
     expanded into matmuls about the mixture mean, and the two dominant
     components per row are recomputed exactly, so the value stays accurate
-    near and far from the components.
+    near and far from the components. One XLA-compiled call per evaluation
+    returns the density and its analytic input gradient (a
+    `tf.custom_gradient`), so a training step adds a few graph ops per
+    StatReg call; the prior weights get no gradient.
 
     Under `tf.distribute`, Keras 3 divides each replica's added loss by the
     number of replicas before the gradients are summed across replicas, so
@@ -87,22 +88,11 @@ class GMMStatReg(_statreg_base.StatRegBase):
         super().__init__(weight=weight, **kwargs)
         self.num_components = int(num_components)
 
-    @classmethod
-    def from_prior(cls, prior, weight=1.0, **kwargs):
-        """Builds a layer whose weights hold `prior` (a `DiagonalGMMPrior`).
+    PRIOR_CLASS = diagonal_gmm_prior.DiagonalGMMPrior
 
-        Args:
-            prior: DiagonalGMMPrior. The fitted prior.
-            weight: float. See the class arguments. Defaults to `1.`.
-            **kwargs: Base layer arguments (`name`, `dtype`, ...).
-        """
-        _check_prior(prior)
-        layer = cls(
-            num_components=prior.num_components, weight=weight, **kwargs
-        )
-        layer.build((None, prior.dim))
-        layer.set_prior(prior)
-        return layer
+    @classmethod
+    def _arguments_for(cls, prior):
+        return {"num_components": prior.num_components}
 
     def build(self, input_shape):
         dim = self._check_input_shape(input_shape)
@@ -116,18 +106,7 @@ class GMMStatReg(_statreg_base.StatRegBase):
             "variances", (self.num_components, dim), "ones"
         )
 
-    def set_prior(self, prior):
-        """Copies a `DiagonalGMMPrior` into the (built) layer's weights.
-
-        Raises:
-            ValueError: if the layer is unbuilt or the shapes differ.
-        """
-        _check_prior(prior)
-        if not self.built:
-            raise ValueError(
-                f"GMMStatReg `{self.name}` must be built before `set_prior`; "
-                "call it on an input or use `GMMStatReg.from_prior`."
-            )
+    def _check_prior_shape(self, prior):
         expected = tuple(self.means.shape)
         if prior.means.shape != expected:
             raise ValueError(
@@ -135,35 +114,8 @@ class GMMStatReg(_statreg_base.StatRegBase):
                 f"{expected}. Received: a prior with "
                 f"(num_components, dim)={prior.means.shape}"
             )
-        self.logits.assign(prior.logits.astype("float32"))
-        self.means.assign(prior.means.astype("float32"))
-        self.variances.assign(prior.variances.astype("float32"))
-
-    def prior_distribution(self):
-        """The prior as a float32 `tfd.MixtureSameFamily` (the reference)."""
-        return _densities.diagonal_gmm_distribution(
-            tf.convert_to_tensor(self.logits),
-            tf.convert_to_tensor(self.means),
-            tf.convert_to_tensor(self.variances),
-        )
-
-    def _log_prob(self, x):
-        return _densities.diagonal_gmm_log_prob(
-            x,
-            tf.convert_to_tensor(self.logits),
-            tf.convert_to_tensor(self.means),
-            tf.convert_to_tensor(self.variances),
-        )
 
     def get_config(self):
         config = super().get_config()
         config.update({"num_components": self.num_components})
         return config
-
-
-def _check_prior(prior):
-    if not isinstance(prior, diagonal_gmm_prior.DiagonalGMMPrior):
-        raise TypeError(
-            "`prior` must be a `DiagonalGMMPrior`. "
-            f"Received: prior of type {type(prior).__name__}"
-        )

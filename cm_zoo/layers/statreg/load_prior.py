@@ -7,8 +7,11 @@ from cm_zoo.layers.statreg import diagonal_gmm_prior
 from cm_zoo.layers.statreg import gaussian_prior
 
 _PRIOR_CLASSES = {
-    diagonal_gmm_prior.KIND: diagonal_gmm_prior.DiagonalGMMPrior,
-    gaussian_prior.KIND: gaussian_prior.GaussianPrior,
+    prior_class.KIND: prior_class
+    for prior_class in (
+        diagonal_gmm_prior.DiagonalGMMPrior,
+        gaussian_prior.GaussianPrior,
+    )
 }
 
 

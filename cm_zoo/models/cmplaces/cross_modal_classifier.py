@@ -1,27 +1,39 @@
 """Scene classification on every modality of a backbone, with StatReg."""
 
 import keras
-import tensorflow as tf
+
+from cm_zoo.models.cross_modal_backbone import LOGITS
+from cm_zoo.models.cross_modal_backbone import SHARED_LAYERS
+from cm_zoo.models.task import Task
 
 
 @keras.saving.register_keras_serializable(package="cm_zoo")
-class CrossModalClassifier(keras.Model):
+class CrossModalClassifier(Task):
     """Trains a `CrossModalBackbone` to classify scenes in every modality.
 
     The task of Cross-Modal Scene Networks (eq. 1): the sum over modalities
     of the softmax cross-entropy of each modality's logits, plus, when
     `regularizers` are given (Method B/C), the StatReg penalties that those
     layers add on the hidden activations of the `regularized_modalities`.
+    The regularized activations are those the same weights give without
+    dropout, as when the priors were fitted (in inference mode); the
+    logits still come from the dropped-out path
+    (`CrossModalBackbone.encode(..., pre_dropout=True)`).
 
     Inputs are a dict keyed by modality that may hold any subset of the
     backbone's modalities: absent modalities are skipped, never zero-filled
     (each distinct subset is traced once). Targets are a dict of integer
-    labels with the same keys. The output is a dict of logits.
+    labels with the same keys. The output is a dict of logits. Losses are
+    scaled for `tf.distribute` as every `Task`'s are.
 
-    Under `tf.distribute`, the cross-entropy is averaged over the global
-    batch by `keras.losses`, and the added StatReg losses (means over the
-    replica's batch) are divided by the number of replicas the same way, so
-    the summed gradient equals the single-device one.
+    Metrics: `<modality>_accuracy`, and with regularizers one
+    `statreg_<layer>_<modality>` per regularized pair: the StatReg term of
+    the loss (`weight * mean NLL`, times `statreg_active`), averaged over
+    the epoch's training steps (absent from evaluation logs: evaluation
+    adds no StatReg).
+    With regularizers the task has a non-trainable float32 variable
+    `statreg_active` (1 by default) multiplying every StatReg term; the
+    `cm_zoo.curricula.StatRegSchedule` callback sets it by epoch.
 
     Args:
         backbone: `cm_zoo.models.CrossModalBackbone`.
@@ -29,6 +41,7 @@ class CrossModalClassifier(keras.Model):
             `"fc7"`) to a StatReg layer. Defaults to none.
         regularized_modalities: list of str. Modalities whose activations
             are regularized. Defaults to all of the backbone's.
+        **kwargs: `keras.Model` arguments (`name`, ...).
 
     Example:
     >>> from cm_zoo.models import CrossModalBackbone, CrossModalClassifier
@@ -37,13 +50,15 @@ class CrossModalClassifier(keras.Model):
     ...                    conv1_kernel_size=3, conv1_strides=1, name="t")
     >>> task = CrossModalClassifier(
     ...     CrossModalBackbone({"sketch": tower}, num_classes=3, hidden_dim=8))
-    >>> task.compile(optimizer="sgd")
+    >>> task.compile()
     >>> x = {"sketch": np.zeros((4, 32, 32, 3), "uint8")}
     >>> y = {"sketch": np.array([0, 1, 2, 0])}
     >>> history = task.fit(x, y, epochs=1, verbose=0)
     >>> sorted(history.history)
     ['loss', 'sketch_accuracy']
     """
+
+    _layer_dict_arguments = ("regularizers",)
 
     def __init__(
         self,
@@ -52,9 +67,14 @@ class CrossModalClassifier(keras.Model):
         regularized_modalities=None,
         **kwargs,
     ):
-        super().__init__(**kwargs)
-        self.backbone = backbone
+        super().__init__(backbone, **kwargs)
         self.regularizers = dict(regularizers or {})
+        unknown = [n for n in self.regularizers if n not in SHARED_LAYERS]
+        if unknown:
+            raise ValueError(
+                f"`regularizers` must be keyed by {list(SHARED_LAYERS)}. "
+                f"Received keys: {list(self.regularizers)}"
+            )
         self.regularized_modalities = tuple(
             regularized_modalities or backbone.modalities
         )
@@ -67,9 +87,29 @@ class CrossModalClassifier(keras.Model):
             m: keras.metrics.SparseCategoricalAccuracy(name=f"{m}_accuracy")
             for m in backbone.modalities
         }
+        self._statreg_terms = {
+            name: keras.metrics.Mean(name=name)
+            for name in (
+                f"statreg_{layer}_{modality}"
+                for layer in self.regularizers
+                for modality in self.regularized_modalities
+            )
+        }
+        if self.regularizers:
+            self.statreg_active = keras.Variable(
+                1.0,
+                trainable=False,
+                dtype="float32",
+                autocast=False,
+                name="statreg_active",
+            )
         self.built = all(
             layer.built for layer in [backbone, *self.regularizers.values()]
         )
+
+    def default_optimizer(self):
+        """SGD with momentum 0.9 at 1e-3, the paper's (section 4.5)."""
+        return keras.optimizers.SGD(learning_rate=1e-3, momentum=0.9)
 
     def call(self, inputs, training=None):
         if not isinstance(inputs, dict) or not inputs:
@@ -79,13 +119,19 @@ class CrossModalClassifier(keras.Model):
             )
         logits = {}
         for modality in sorted(inputs):
-            features = self.backbone.encode(
-                modality, inputs[modality], training=training
+            regularized = bool(self.regularizers) and (
+                modality in self.regularized_modalities
             )
-            if modality in self.regularized_modalities:
+            features = self.backbone.encode(
+                modality,
+                inputs[modality],
+                training=training,
+                pre_dropout=regularized,
+            )
+            if regularized:
                 for layer, regularizer in self.regularizers.items():
                     regularizer(features[layer], training=training)
-            logits[modality] = features["logits"]
+            logits[modality] = features[LOGITS]
         return logits
 
     def compute_loss(
@@ -93,40 +139,48 @@ class CrossModalClassifier(keras.Model):
     ):
         _check_targets(y, y_pred)
         losses = [self._cross_entropy(y[m], y_pred[m]) for m in y_pred]
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        losses.extend(
-            keras.ops.cast(loss, "float32") / replicas for loss in self.losses
-        )
+        losses.extend(self._statreg_losses(sorted(y_pred)))
         return keras.ops.sum(keras.ops.stack(losses))
+
+    def _statreg_losses(self, modalities):
+        """Scaled StatReg terms (logged per layer and modality) and others.
+
+        Each StatReg layer added one loss per regularized modality, called
+        in sorted modality order (see `call`); in inference it added none.
+        """
+        regularized = [
+            m for m in modalities if m in self.regularized_modalities
+        ]
+        terms, statreg_ids = [], set()
+        for layer, regularizer in self.regularizers.items():
+            added = regularizer.losses
+            statreg_ids.update(id(loss) for loss in added)
+            if not added:
+                continue
+            for modality, loss in zip(regularized, added, strict=True):
+                term = self.statreg_active * keras.ops.cast(loss, "float32")
+                self._statreg_terms[f"statreg_{layer}_{modality}"].update_state(
+                    term
+                )
+                terms.append(self.scaled(term))
+        others = [loss for loss in self.losses if id(loss) not in statreg_ids]
+        return terms + [self.scaled(loss) for loss in others]
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         for modality, logits in y_pred.items():
             self._accuracy[modality].update_state(y[modality], logits)
-        return self.get_metrics_result()
+        results = self.get_metrics_result()
+        if any(r.losses for r in self.regularizers.values()):
+            return results
+        # Evaluation adds no StatReg: no `val_statreg_*` zeros in the logs.
+        return {
+            k: v for k, v in results.items() if k not in self._statreg_terms
+        }
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            {
-                "backbone": keras.layers.serialize(self.backbone),
-                "regularizers": {
-                    layer: keras.layers.serialize(regularizer)
-                    for layer, regularizer in self.regularizers.items()
-                },
-                "regularized_modalities": list(self.regularized_modalities),
-            }
-        )
+        config["regularized_modalities"] = list(self.regularized_modalities)
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["backbone"] = keras.layers.deserialize(config["backbone"])
-        config["regularizers"] = {
-            layer: keras.layers.deserialize(regularizer)
-            for layer, regularizer in config["regularizers"].items()
-        }
-        return cls(**config)
 
 
 def _check_targets(y, y_pred):

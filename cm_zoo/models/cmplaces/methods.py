@@ -2,14 +2,14 @@
 
 import dataclasses
 
-from cm_zoo import modalities as modality_keys
 from cm_zoo.curricula import ModalityTuning
+from cm_zoo.curricula import StatRegSchedule
 from cm_zoo.layers.statreg import GaussianStatReg
 from cm_zoo.layers.statreg import GMMStatReg
+from cm_zoo.models.cmplaces.builders import build_cmplaces_backbone
 from cm_zoo.models.cmplaces.cross_modal_classifier import CrossModalClassifier
 from cm_zoo.models.cmplaces.source_transfer import initialize_from_source
-from cm_zoo.models.cross_modal_backbone import CrossModalBackbone
-from cm_zoo.towers import build_tower
+from cm_zoo.models.cross_modal_backbone import UPPER_LAYERS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,7 +24,7 @@ class MethodSpec:
         init_upper: bool. Upper layers start from the source network.
         freeze_upper: bool. Shared layers frozen at the start (Method A).
         release_upper: bool. Frozen layers released after the frozen
-            epochs ("free").
+            epochs ("free"); with a `prior`, StatReg starts then too.
         prior: str or None. `"gaussian"` or `"gmm"` StatReg (Method B).
     """
 
@@ -80,16 +80,13 @@ def build_source_network(config, modality, num_classes):
     Example:
     >>> from cm_zoo import presets
     >>> from cm_zoo.models.cmplaces import build_source_network
-    >>> config = presets.get("cmplaces_alexnet_tiny")["config"]
+    >>> config = presets.get("cmplaces_alexnet_tiny").config()
     >>> build_source_network(config, "clipart", num_classes=5).modalities
     ('clipart',)
     """
-    return CrossModalBackbone(
-        {modality: build_tower(modality, config)},
-        num_classes=num_classes,
-        hidden_dim=config["hidden_dim"],
-        dropout=config["dropout"],
-        dtype=config.get("dtype"),
+    return build_cmplaces_backbone(
+        {**config, "num_classes": num_classes},
+        [modality],
         name="source_network",
     )
 
@@ -122,11 +119,13 @@ def build_method(
             layer's loss weight is `statreg_weight / dim`, so deep and wide
             layers weigh alike. Defaults to `1.`.
         freeze_epochs: int. Epochs with the shared layers frozen (Method A
-            and C). Defaults to `1`.
+            and C); Method C's StatReg starts when they are released
+            (section 4.4). Defaults to `1`.
 
     Returns:
         `(task, callbacks)`: a `CrossModalClassifier` and the list of Keras
-        callbacks that run the method's curriculum.
+        callbacks that run the method's curriculum (`ModalityTuning`, and
+        for Method C a `StatRegSchedule`).
 
     Raises:
         ValueError: for an unknown method, a missing source or prior.
@@ -140,59 +139,50 @@ def build_method(
             f"Method {name!r} needs `priors` fitted on the source network "
             "(dict of layer name to prior)."
         )
-    backbone = CrossModalBackbone(
-        _build_towers(config, modalities, spec.share_image_tower),
-        num_classes=num_classes,
-        hidden_dim=config["hidden_dim"],
-        dropout=config["dropout"],
+    backbone = build_cmplaces_backbone(
+        {**config, "num_classes": num_classes},
+        modalities,
         share_upper=spec.share_upper,
-        dtype=config.get("dtype"),
+        share_image_tower=spec.share_image_tower,
         name=f"{name}_backbone",
     )
     if needs_source:
         initialize_from_source(
             backbone, source, towers=spec.init_towers, upper=spec.init_upper
         )
-    regularizers = {}
-    if spec.prior:
-        layer_class = GMMStatReg if spec.prior == "gmm" else GaussianStatReg
-        regularizers = {
-            layer: layer_class.from_prior(
-                prior,
-                weight=statreg_weight / prior.dim,
-                name=f"{layer}_statreg",
-            )
-            for layer, prior in priors.items()
-        }
     source_modalities = source.modalities if source is not None else ()
     task = CrossModalClassifier(
         backbone,
-        regularizers=regularizers,
+        regularizers=_statreg_layers(spec.prior, priors, statreg_weight),
         regularized_modalities=[
             m for m in modalities if m not in source_modalities
         ],
         name=name,
     )
-    callbacks = []
-    if spec.freeze_upper:
-        callbacks.append(
-            ModalityTuning(
-                release_epoch=freeze_epochs if spec.release_upper else None
-            )
+    return task, _curriculum(spec, freeze_epochs)
+
+
+def _statreg_layers(kind, priors, statreg_weight):
+    """One StatReg layer per prior, weighted `statreg_weight / dim`."""
+    if not kind:
+        return {}
+    layer_class = GMMStatReg if kind == "gmm" else GaussianStatReg
+    return {
+        layer: layer_class.from_prior(
+            prior, weight=statreg_weight / prior.dim, name=f"{layer}_statreg"
         )
-    return task, callbacks
+        for layer, prior in priors.items()
+    }
 
 
-def _build_towers(config, modalities, share_image_tower):
-    shared_image_tower = None
-    towers = {}
-    for modality in modalities:
-        if share_image_tower and modality in modality_keys.IMAGE_MODALITIES:
-            if shared_image_tower is None:
-                shared_image_tower = build_tower(
-                    modality, config, name="image_tower"
-                )
-            towers[modality] = shared_image_tower
-        else:
-            towers[modality] = build_tower(modality, config)
-    return towers
+def _curriculum(spec, freeze_epochs):
+    """The callbacks of a method: frozen phase, release, StatReg start."""
+    if not spec.freeze_upper:
+        return []
+    release_epoch = freeze_epochs if spec.release_upper else None
+    callbacks = [
+        ModalityTuning(release_epoch=release_epoch, layer_names=UPPER_LAYERS)
+    ]
+    if spec.prior and release_epoch is not None:
+        callbacks.append(StatRegSchedule(start_epoch=release_epoch))
+    return callbacks

@@ -6,6 +6,8 @@ import tensorflow as tf
 
 from cm_zoo.layers.statreg import fit_diagonal_gmm
 from cm_zoo.layers.statreg import fit_gaussian
+from cm_zoo.layers.statreg import streaming_moments
+from cm_zoo.models.cross_modal_backbone import SHARED_LAYERS
 
 PRIOR_KINDS = ("gaussian", "gmm")
 
@@ -15,7 +17,7 @@ def fit_source_priors(
     source_inputs,
     *,
     kind="gmm",
-    layers=("pool5", "fc6", "fc7"),
+    layers=SHARED_LAYERS,
     num_components=100,
     batch_size=128,
     seed=0,
@@ -23,6 +25,7 @@ def fit_source_priors(
     cache_file="",
     relative_floor=0.01,
     checkpoint_dir=None,
+    modality=None,
     verbose=0,
 ):
     """Fits one prior per layer on the source network's activations.
@@ -31,7 +34,9 @@ def fit_source_priors(
     network (Places-CNN in the paper) embeds its own training data in
     inference mode, and a distribution is fitted per regularized layer. The
     activations are streamed through the fitters batch by batch from a
-    `tf.data` pipeline, never held in memory as a whole.
+    `tf.data` pipeline, never held in memory as a whole. Inference mode
+    means no dropout: `CrossModalClassifier` regularizes the activations
+    before dropout, so the penalty and its prior see the same features.
 
     Args:
         source: single-modality `CrossModalBackbone`.
@@ -57,6 +62,9 @@ def fit_source_priors(
             checkpointed in `checkpoint_dir/<layer>` after every M-step, and
             a rerun resumes from it to the same prior (`"gmm"` only; the
             Gaussian is one pass). Defaults to `None`.
+        modality: str or None. The modality whose activations are
+            modelled, for a backbone with several (e.g. an exported
+            model's source modality). Defaults to `source`'s only one.
         verbose: int. Progress bars of the fitters. Defaults to `0`.
 
     Returns:
@@ -67,7 +75,7 @@ def fit_source_priors(
             f"`kind` must be one of {list(PRIOR_KINDS)}. Received: "
             f"kind={kind!r}"
         )
-    modality = source.modalities[0]
+    modality = modality or source.modalities[0]
     priors = {}
     for layer in layers:
         activations = _activation_dataset(
@@ -108,11 +116,5 @@ def _activation_dataset(source, modality, inputs, layer, batch_size):
 
 def _mean_variance(activations):
     """Mean over units of the per-unit variance, in one streaming pass."""
-    count, total, total_squares = 0, 0.0, 0.0
-    for batch in activations.map(lambda x: tf.cast(x, tf.float64)):
-        count += int(batch.shape[0])
-        total += tf.reduce_sum(batch, axis=0)
-        total_squares += tf.reduce_sum(batch * batch, axis=0)
-    mean = total / count
-    variance = total_squares / count - mean * mean
-    return max(float(tf.reduce_mean(variance)), 1e-12)
+    _, _, variance = streaming_moments(activations)
+    return max(float(variance.mean()), 1e-12)

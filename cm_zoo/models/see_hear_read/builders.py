@@ -7,7 +7,10 @@ from cm_zoo.towers.registry import build_tower
 
 
 def build_see_hear_read_backbone(
-    config, num_classes, image_modality=modalities.CLIPART
+    config,
+    num_classes=None,
+    image_modality=modalities.CLIPART,
+    name="see_hear_read_backbone",
 ):
     """Image, sound and text towers under shared fc6, fc7 and classifier.
 
@@ -17,9 +20,12 @@ def build_see_hear_read_backbone(
     `DescriptionTower` registered for that key.
 
     Args:
-        config: dict. A `see_hear_read_*` preset's `config`.
-        num_classes: int. Classes of the teacher (overrides the preset's).
+        config: dict. A `see_hear_read_*` preset's `config()`.
+        num_classes: int or None. Classes of the teacher. Defaults to the
+            config's `num_classes`.
         image_modality: str. Image modality key. Defaults to `"clipart"`.
+        name: str. Name of the backbone. Defaults to
+            `"see_hear_read_backbone"`.
 
     Returns:
         A `CrossModalBackbone` with modalities `(image_modality, "sound",
@@ -28,7 +34,7 @@ def build_see_hear_read_backbone(
     Example:
     >>> from cm_zoo import presets
     >>> from cm_zoo.models.see_hear_read import build_see_hear_read_backbone
-    >>> config = presets.get("see_hear_read_alexnet_tiny")["config"]
+    >>> config = presets.get("see_hear_read_alexnet_tiny").config()
     >>> backbone = build_see_hear_read_backbone(config, num_classes=5)
     >>> backbone.modalities, backbone.towers["sound"].output_dim
     (('clipart', 'sound', 'description'), 192)
@@ -42,9 +48,9 @@ def build_see_hear_read_backbone(
     }
     return CrossModalBackbone(
         towers,
-        num_classes=num_classes,
+        num_classes=num_classes or config["num_classes"],
         hidden_dim=config["hidden_dim"],
         dropout=config["dropout"],
         dtype=config.get("dtype"),
-        name="see_hear_read_backbone",
+        name=name,
     )

@@ -4,19 +4,20 @@ import keras
 
 from cm_zoo import modalities
 from cm_zoo.losses import model_transfer_loss
-from cm_zoo.losses import scale_for_replicas
 from cm_zoo.losses import symmetric_cosine_ranking_loss
-from cm_zoo.models.cross_modal_backbone import LAYER_NAMES
+from cm_zoo.models.cross_modal_backbone import LOGITS
+from cm_zoo.models.cross_modal_backbone import SHARED_LAYERS
+from cm_zoo.models.cross_modal_backbone import CrossModalBackbone
+from cm_zoo.models.task import Task
 
 PAIR_SETS = {
     "image_sound": modalities.SOUND,
     "image_text": modalities.DESCRIPTION,
 }
-_HIDDEN_LAYERS = tuple(name for name in LAYER_NAMES if name != "logits")
 
 
 @keras.saving.register_keras_serializable(package="cm_zoo")
-class SeeHearReadModel(keras.Model):
+class SeeHearReadModel(Task):
     """Trains a cross-modal backbone from image-sound and image-text pairs.
 
     See, Hear, and Read (section 3): the backbone has one tower per
@@ -28,9 +29,10 @@ class SeeHearReadModel(keras.Model):
     + ranking_weight * sum over ranking_layers of the symmetric cosine
     ranking loss between image and other` (eq. 1-3; in-batch negatives).
     Sound and text are never paired with each other: they align through the
-    image. All losses are float32 and scaled for `tf.distribute` like
-    Keras' own losses; `kl` and `ranking` (unweighted sums) are tracked as
-    metrics next to `loss`.
+    image. All losses are float32 and scaled for `tf.distribute` as every
+    `Task`'s are; `kl` and `ranking` (unweighted sums) are tracked as
+    metrics next to `loss`. `compile()` defaults to Adam at 1e-4, the
+    paper's.
 
     A batch is `{"image_sound": {image: uint8 images, "sound": waveforms},
     "image_text": {image: uint8 images, "description": strings}}`; either
@@ -57,6 +59,7 @@ class SeeHearReadModel(keras.Model):
         margin: float. Ranking margin. Defaults to `0.1`.
         transfer_image: bool. Also train the image path to match the
             teacher. Defaults to `True`.
+        **kwargs: `keras.Model` arguments (`name`, ...).
 
     Example:
     >>> from cm_zoo.models import CrossModalBackbone
@@ -89,12 +92,12 @@ class SeeHearReadModel(keras.Model):
         image_modality=modalities.CLIPART,
         transfer_weight=1.0,
         ranking_weight=1.0,
-        ranking_layers=("pool5", "fc6", "fc7"),
+        ranking_layers=SHARED_LAYERS,
         margin=0.1,
         transfer_image=True,
         **kwargs,
     ):
-        super().__init__(**kwargs)
+        super().__init__(backbone, **kwargs)
         needed = (image_modality,) + tuple(PAIR_SETS.values())
         missing = [m for m in needed if m not in backbone.modalities]
         if missing:
@@ -102,10 +105,10 @@ class SeeHearReadModel(keras.Model):
                 f"`backbone` must have towers for {list(needed)}. Missing: "
                 f"{missing}; found: {list(backbone.modalities)}"
             )
-        bad_layers = [n for n in ranking_layers if n not in _HIDDEN_LAYERS]
+        bad_layers = [n for n in ranking_layers if n not in SHARED_LAYERS]
         if bad_layers:
             raise ValueError(
-                f"`ranking_layers` must be among {list(_HIDDEN_LAYERS)}. "
+                f"`ranking_layers` must be among {list(SHARED_LAYERS)}. "
                 f"Received: ranking_layers={list(ranking_layers)}"
             )
         teacher_classes = _teacher_output(teacher.output).shape[-1]
@@ -124,7 +127,6 @@ class SeeHearReadModel(keras.Model):
                     f"`{weight_name}` must be >= 0. Received: "
                     f"{weight_name}={weight}"
                 )
-        self.backbone = backbone
         self.teacher = teacher
         self.teacher.trainable = False
         self.image_modality = image_modality
@@ -138,14 +140,47 @@ class SeeHearReadModel(keras.Model):
         # Backbone and teacher are functional models, built at construction.
         self.built = True
 
-    def compile(self, optimizer="auto", jit_compile=False, **kwargs):
-        """Compiles with Adam at 1e-4 (the paper's) unless told otherwise.
+    _layer_arguments = ("backbone", "teacher")
 
-        XLA is off by default: the text tower hashes strings in the graph.
+    def default_optimizer(self):
+        """Adam at 1e-4, the paper's (section 4)."""
+        return keras.optimizers.Adam(learning_rate=1e-4)
+
+    @classmethod
+    def from_preset(
+        cls, preset, teacher, image_modality=modalities.CLIPART, **kwargs
+    ):
+        """The task on an untrained backbone of a `see_hear_read_*` preset.
+
+        The backbone's classifier gets the teacher's number of classes.
+
+        Args:
+            preset: str. One of `cm_zoo.presets.names("see_hear_read")`.
+            teacher: `keras.Model`. See the class arguments.
+            image_modality: str. See the class arguments.
+            **kwargs: Other arguments of the task (and `name`), or
+                architecture overrides for the backbone (`dtype`, ...).
+
+        Example:
+        >>> from cm_zoo.models.see_hear_read import SeeHearReadModel
+        >>> x = keras.Input((None, None, 3), dtype="uint8")
+        >>> teacher = keras.Model(x, keras.layers.Dense(4)(
+        ...     keras.layers.GlobalAveragePooling2D()(x)))
+        >>> model = SeeHearReadModel.from_preset(
+        ...     "see_hear_read_alexnet_tiny", teacher)
+        >>> model.backbone.layer_widths["logits"]
+        4
         """
-        if optimizer == "auto":
-            optimizer = keras.optimizers.Adam(learning_rate=1e-4)
-        super().compile(optimizer=optimizer, jit_compile=jit_compile, **kwargs)
+        task_kwargs, backbone_kwargs = cls._split_preset_kwargs(kwargs)
+        backbone = CrossModalBackbone.from_preset(
+            preset,
+            num_classes=int(_teacher_output(teacher.output).shape[-1]),
+            image_modality=image_modality,
+            **backbone_kwargs,
+        )
+        return cls(
+            backbone, teacher, image_modality=image_modality, **task_kwargs
+        )
 
     def call(self, inputs, training=None):
         unknown = [key for key in inputs if key not in PAIR_SETS]
@@ -189,9 +224,9 @@ class SeeHearReadModel(keras.Model):
             image = out[self.image_modality]
             other = out[PAIR_SETS[pair_set]]
             teacher_probs = out["teacher_probs"]
-            kl += model_transfer_loss(teacher_probs, other["logits"])
+            kl += model_transfer_loss(teacher_probs, other[LOGITS])
             if self.transfer_image:
-                kl += model_transfer_loss(teacher_probs, image["logits"])
+                kl += model_transfer_loss(teacher_probs, image[LOGITS])
             for layer in self.ranking_layers:
                 ranking += symmetric_cosine_ranking_loss(
                     image[layer], other[layer], self.margin
@@ -201,28 +236,21 @@ class SeeHearReadModel(keras.Model):
         total = self.transfer_weight * kl + self.ranking_weight * ranking
         for loss in self.losses:
             total += keras.ops.cast(keras.ops.sum(loss), "float32")
-        return scale_for_replicas(total)
+        return self.scaled(total)
 
     def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "backbone": keras.layers.serialize(self.backbone),
-            "teacher": keras.layers.serialize(self.teacher),
-            "image_modality": self.image_modality,
-            "transfer_weight": self.transfer_weight,
-            "ranking_weight": self.ranking_weight,
-            "ranking_layers": self.ranking_layers,
-            "margin": self.margin,
-            "transfer_image": self.transfer_image,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["backbone"] = keras.layers.deserialize(config["backbone"])
-        config["teacher"] = keras.layers.deserialize(config["teacher"])
-        return cls(**config)
+        config = super().get_config()
+        config.update(
+            {
+                "image_modality": self.image_modality,
+                "transfer_weight": self.transfer_weight,
+                "ranking_weight": self.ranking_weight,
+                "ranking_layers": self.ranking_layers,
+                "margin": self.margin,
+                "transfer_image": self.transfer_image,
+            }
+        )
+        return config
 
 
 def _teacher_output(output):

@@ -1,3 +1,4 @@
+import keras
 import numpy as np
 import pytest
 
@@ -22,6 +23,25 @@ def test_dropout_only_in_training():
     x = np.ones((8, 16), "float32")
     np.testing.assert_array_equal(block(x), block(x))
     assert (block(x, training=True).numpy() == 0).mean() > 0.2
+
+
+def test_activation_before_dropout_is_the_inference_output():
+    block = FullyConnectedBlock(64, dropout=0.5)
+    x = np.random.default_rng(0).normal(size=(8, 16)).astype("float32")
+    activation, output = block(x, training=True, return_activation=True)
+    np.testing.assert_array_equal(activation, block(x, training=False))
+    dropped = output.numpy() == 0
+    assert dropped.mean() > (activation.numpy() == 0).mean() + 0.2
+    kept = ~dropped
+    np.testing.assert_allclose(
+        output.numpy()[kept], 2.0 * activation.numpy()[kept], rtol=1e-6
+    )
+
+
+def test_symbolic_call_returns_both_shapes():
+    x = keras.Input((16,))
+    activation, output = FullyConnectedBlock(4)(x, return_activation=True)
+    assert tuple(activation.shape) == tuple(output.shape) == (None, 4)
 
 
 def test_image_preprocessing_contract_and_range():

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from cm_zoo.layers.shared import HashedWordEmbedding
+from cm_zoo.layers.shared.hashed_word_embedding import tokenize
 from tests import test_case
 
 
@@ -44,3 +45,24 @@ def test_wrong_input_is_reported():
         layer(np.zeros((2, 3), "float32"))
     with pytest.raises(ValueError, match="output_mode"):
         HashedWordEmbedding(16, 2, output_mode="max")
+
+
+@pytest.mark.parametrize("output_mode", ["mean", "sequence"])
+def test_symbol_only_text_is_not_the_empty_text(output_mode):
+    layer = HashedWordEmbedding(64, 4, output_mode=output_mode)
+    out = layer(np.array(["🐦", "", "!?"], dtype=object)).numpy()
+    assert not np.allclose(out[0], out[1])
+    np.testing.assert_array_equal(out[2], out[1])  # punctuation: no token
+    np.testing.assert_array_equal(out[1], 0.0)
+
+
+def test_invalid_utf8_is_replaced_not_dropped():
+    layer = HashedWordEmbedding(64, 4)
+    damaged, clean, replaced = layer(
+        np.array([b"\xff\xfe\xc3\x28 bird", b"bird", "��� bird"], dtype=object)
+    ).numpy()
+    assert not np.allclose(damaged, clean)
+    # Each invalid byte became U+FFFD, then "(" only separates tokens.
+    np.testing.assert_allclose(damaged, replaced, atol=1e-6)
+    tokens = tokenize([b"\xff\xfe\xc3\x28 bird"]).to_list()[0]
+    assert [t.decode() for t in tokens] == ["\ufffd"] * 3 + ["bird"]

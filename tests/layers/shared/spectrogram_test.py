@@ -43,7 +43,7 @@ def test_paper_size_has_257_bins_and_fixed_frames():
 
 def test_per_example_mean_is_subtracted():
     rng = np.random.default_rng(1)
-    loud = rng.normal(size=(1, 400)).astype("float32")
+    loud = rng.uniform(-1, 1, size=(1, 400)).astype("float32")
     out = Spectrogram(num_frames=8, frame_length=32, frame_step=16)(
         np.concatenate([loud, 0.01 * loud])
     ).numpy()
@@ -91,7 +91,7 @@ def test_invalid_config_raises():
 def test_config_round_trip_and_mixed_precision():
     layer = Spectrogram(num_frames=5, frame_length=32, frame_step=8)
     clone = Spectrogram.from_config(layer.get_config())
-    x = np.random.default_rng(2).normal(size=(2, 90)).astype("float32")
+    x = np.random.default_rng(2).uniform(-1, 1, size=(2, 90)).astype("float32")
     np.testing.assert_array_equal(layer(x), clone(x))
     half = Spectrogram(
         num_frames=5, frame_length=32, frame_step=8, dtype="mixed_float16"
@@ -101,3 +101,15 @@ def test_config_round_trip_and_mixed_precision():
     np.testing.assert_allclose(out, layer(x), atol=1e-2)
     assert layer.compute_output_shape((None, None)) == (None, 5, 17)
     assert keras.ops.shape(layer(x)) == (2, 5, 17)
+
+
+def test_amplitude_above_one_is_refused_naming_the_peak():
+    layer = Spectrogram(num_frames=4, frame_length=16, frame_step=8)
+    with pytest.raises(
+        tf.errors.InvalidArgumentError, match=r"(?s)\[-1, 1\].*\[1\.5\]"
+    ):
+        layer(np.full((1, 50), -1.5, "float32"))
+    run = tf.function(layer)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="32768"):
+        run(tf.constant([[0.0, 2.0] * 20]))
+    assert tuple(layer(np.ones((1, 50), "float32")).shape) == (1, 4, 9)

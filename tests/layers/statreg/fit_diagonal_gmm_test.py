@@ -196,3 +196,36 @@ def test_rejects_other_dataset_types():
         fit_diagonal_gmm(
             tf.data.Dataset.from_tensors((np.zeros((4, 2)), np.zeros(4))), 1
         )
+
+
+def _interrupt_at(stop):
+    def callback(iteration, mean_log_likelihood):
+        if iteration == stop:
+            raise KeyboardInterrupt
+
+    return callback
+
+
+@pytest.mark.parametrize("torn", ["newest", "both"])
+def test_kill_plus_torn_checkpoint_still_resumes_to_the_same_fit(
+    tmp_path, torn
+):
+    x = _blobs(num_examples=600, dim=4, num_components=3, seed=7)
+    kwargs = dict(max_iterations=6, tolerance=0.0, seed=2)
+    uninterrupted = fit_diagonal_gmm(x, 3, **kwargs)
+    with pytest.raises(KeyboardInterrupt):
+        fit_diagonal_gmm(
+            x, 3, checkpoint_dir=tmp_path, callback=_interrupt_at(4), **kwargs
+        )
+    names = ["em_state.npz"] + (["em_state.previous.npz"] * (torn == "both"))
+    for name in names:
+        with open(tmp_path / name, "r+b") as f:
+            f.truncate(100)
+
+    expected = "previous copy" if torn == "newest" else "EM afresh"
+    with pytest.warns(RuntimeWarning, match=rf"em_state\.npz.*{expected}"):
+        resumed = fit_diagonal_gmm(x, 3, checkpoint_dir=tmp_path, **kwargs)
+
+    np.testing.assert_array_equal(resumed.means, uninterrupted.means)
+    np.testing.assert_array_equal(resumed.variances, uninterrupted.variances)
+    assert resumed.num_iterations == uninterrupted.num_iterations

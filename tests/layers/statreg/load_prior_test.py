@@ -77,3 +77,49 @@ def test_priors_validate_shapes_and_variances():
         )
     with pytest.raises(ValueError, match="covariance.shape=\\(3, 3\\)"):
         GaussianPrior(mean=np.zeros(2), covariance=np.eye(3))
+
+
+def _gaussian(scale):
+    return GaussianPrior(mean=np.zeros(2), covariance=scale * np.eye(2))
+
+
+def test_torn_prior_falls_back_to_the_previous_copy_with_a_warning(
+    tmp_path,
+):
+    path = _gaussian(1.0).save(tmp_path / "fc7_prior.npz")
+    _gaussian(2.0).save(path)
+    with open(path, "r+b") as f:
+        f.truncate(40)
+
+    with pytest.warns(RuntimeWarning, match=r"fc7_prior\.npz.*previous"):
+        loaded = load_prior(path)
+
+    np.testing.assert_array_equal(loaded.covariance, np.eye(2))
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "fc7_prior.npz",
+        "fc7_prior.previous.npz",
+    ]
+
+
+def test_torn_prior_without_a_previous_copy_names_the_file(tmp_path):
+    path = _gaussian(1.0).save(tmp_path / "fc6_prior")
+    open(path, "wb").close()
+
+    with pytest.raises(ValueError, match=r"fc6_prior\.npz.*an empty file"):
+        load_prior(path)
+    with pytest.raises(FileNotFoundError):
+        load_prior(tmp_path / "never_written.npz")
+
+
+def test_a_torn_file_never_replaces_the_previous_copy(tmp_path):
+    path = _gaussian(1.0).save(tmp_path / "pool5_prior")
+    _gaussian(2.0).save(path)
+    with open(path, "r+b") as f:
+        f.truncate(40)
+
+    _gaussian(3.0).save(path)  # The torn newest is not kept as previous.
+    with open(path, "r+b") as f:
+        f.truncate(40)
+
+    with pytest.warns(RuntimeWarning):
+        np.testing.assert_array_equal(load_prior(path).covariance, np.eye(2))

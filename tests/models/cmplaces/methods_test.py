@@ -18,7 +18,7 @@ MODALITIES = ["clipart", "sketch", "description"]
 
 @pytest.fixture(scope="module")
 def config():
-    config = presets.get("cmplaces_alexnet_tiny")["config"]
+    config = presets.get("cmplaces_alexnet_tiny").config()
     config.update(
         image_size=32,
         conv_filters=[4, 4, 4, 4, 4],

@@ -59,7 +59,7 @@ def _batch(size=4, seed=0):
     return {
         "image_sound": {
             "clipart": images,
-            "sound": rng.normal(size=(size, 400)).astype("float32"),
+            "sound": rng.uniform(-1, 1, (size, 400)).astype("float32"),
         },
         "image_text": {
             "clipart": images[::-1].copy(),

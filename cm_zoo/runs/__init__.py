@@ -1,0 +1,58 @@
+"""Run directories and the experiments that fill them.
+
+`RunDirectory` owns a run's files and schema (written atomically);
+`train_cmplaces` runs the CMPlaces experiment into run directories and
+`evaluate_run` evaluates one of them.
+"""
+
+from cm_zoo.runs import alignment_data
+from cm_zoo.runs import modality_alignment
+from cm_zoo.runs.cmplaces_evaluation import EvaluationSettings
+from cm_zoo.runs.cmplaces_evaluation import evaluate_run
+from cm_zoo.runs.cmplaces_evaluation import report_notes
+from cm_zoo.runs.cmplaces_experiment import CMPlacesJob
+from cm_zoo.runs.cmplaces_experiment import train_cmplaces
+from cm_zoo.runs.cmplaces_experiment import training_arrays
+from cm_zoo.runs.cmplaces_experiment import training_items
+from cm_zoo.runs.generalisation import backbone_encoder
+from cm_zoo.runs.generalisation import generalisation_metrics
+from cm_zoo.runs.input_augmentation import AUGMENT_LEVELS
+from cm_zoo.runs.input_augmentation import augment_dataset
+from cm_zoo.runs.input_augmentation import augmented_dataset
+from cm_zoo.runs.input_augmentation import lexicon_synonyms
+from cm_zoo.runs.input_augmentation import make_augmentations
+from cm_zoo.runs.run_directory import RunDirectory
+from cm_zoo.runs.run_directory import find_runs
+from cm_zoo.runs.see_hear_read_experiment import class_pairs
+from cm_zoo.runs.see_hear_read_experiment import evaluate_see_hear_read
+from cm_zoo.runs.see_hear_read_experiment import joined_pairs
+from cm_zoo.runs.see_hear_read_experiment import paired_dataset
+from cm_zoo.runs.see_hear_read_experiment import teacher_items
+from cm_zoo.runs.see_hear_read_experiment import training_pairs
+
+__all__ = [
+    "AUGMENT_LEVELS",
+    "CMPlacesJob",
+    "EvaluationSettings",
+    "RunDirectory",
+    "alignment_data",
+    "augment_dataset",
+    "augmented_dataset",
+    "backbone_encoder",
+    "class_pairs",
+    "evaluate_run",
+    "evaluate_see_hear_read",
+    "find_runs",
+    "generalisation_metrics",
+    "joined_pairs",
+    "lexicon_synonyms",
+    "make_augmentations",
+    "modality_alignment",
+    "paired_dataset",
+    "report_notes",
+    "teacher_items",
+    "train_cmplaces",
+    "training_arrays",
+    "training_items",
+    "training_pairs",
+]

@@ -1,0 +1,169 @@
+"""The See-Hear-Read experiment's data and metrics on the benchmark."""
+
+import numpy as np
+import tensorflow as tf
+
+from cm_zoo import modalities
+from cm_zoo.data.clipart_benchmark import LEXICON_FILE
+from cm_zoo.evaluation import RETRIEVAL_LAYERS
+from cm_zoo.evaluation import see_hear_read_metrics
+from cm_zoo.models import extract_features
+
+# Where `--train-splits` takes See-Hear-Read's training data from.
+TRAIN_SPLITS = ("train", "train+val")
+# What the teacher (clip art to class logits) trains on.
+TEACHER_DATA = ("clipart", "pool")
+
+
+def training_pairs(bench, splits="train"):
+    """The training pair sets, `{"image_sound": ..., "image_text": ...}`.
+
+    With `splits="train+val"` (after settings were chosen on val) the val
+    triplets join them, alternate rows to each set, so that no item links
+    sound to text in training either.
+    """
+    if splits not in TRAIN_SPLITS:
+        raise ValueError(
+            f"`splits` must be one of {list(TRAIN_SPLITS)}. "
+            f"Received: splits={splits!r}"
+        )
+    pairs = bench.paired("train")
+    if splits == "train":
+        return pairs
+    val = bench.paired("val")
+    for offset, (name, bundle) in enumerate(sorted(pairs.items())):
+        rows = np.arange(offset, len(val["label"]), 2)
+        pairs[name] = {
+            key: np.concatenate([value, val[key][rows]])
+            for key, value in bundle.items()
+        }
+    return pairs
+
+
+def teacher_items(bench, data="clipart", splits="train", views=1, seed=0):
+    """`(x, y)` the teacher trains on: the clip-art target's items, or the
+    source pool (every drawing no target or OOD item uses; `views`
+    renders each), of the train split or of train and val."""
+    if data not in TEACHER_DATA:
+        raise ValueError(
+            f"`data` must be one of {list(TEACHER_DATA)}. "
+            f"Received: data={data!r}"
+        )
+    parts = []
+    for split in splits.split("+"):
+        if data == "pool":
+            parts.append(bench.source_pool(split, views=views, seed=seed))
+        else:
+            parts.append(bench.arrays(modalities.CLIPART, split))
+    return tuple(np.concatenate(column) for column in zip(*parts))
+
+
+def class_pairs(bench, splits="train", seed=0):
+    """Pairs made by category, for the pair sets of `training_pairs`.
+
+    Every weakly aligned sound and description of `splits`, and every
+    WordNet lexicon text, paired with a drawing of its category drawn from
+    the source pool's train split (no target or OOD item): the model
+    transfer loss then teaches them their category through the teacher's
+    view of that drawing. Returns `{"image_sound": ..., "image_text": ...}`
+    bundles like `bench.paired("train")`'s.
+    """
+    drawings, drawing_labels = bench.source_pool("train")
+    rng = np.random.default_rng(seed)
+    by_label = {
+        c: np.flatnonzero(drawing_labels == c)
+        for c in set(drawing_labels.tolist())
+    }
+    sets = {
+        "image_sound": modalities.SOUND,
+        "image_text": modalities.DESCRIPTION,
+    }
+    pairs = {}
+    for name, modality in sets.items():
+        parts = [bench.arrays(modality, s) for s in splits.split("+")]
+        if (
+            modality == modalities.DESCRIPTION
+            and LEXICON_FILE in bench.manifest["files"]
+        ):
+            parts.append(bench.lexicon())
+        x, y = (np.concatenate(column) for column in zip(*parts))
+        keep = np.isin(y, list(by_label))
+        x, y = x[keep], y[keep]
+        rows = [rng.choice(by_label[c]) for c in y.tolist()]
+        pairs[name] = {
+            modalities.CLIPART: drawings[rows],
+            modality: x,
+            "label": y,
+        }
+    return pairs
+
+
+def joined_pairs(*pair_sets):
+    """Pair sets concatenated set by set and key by key."""
+    return {
+        name: {
+            key: np.concatenate([p[name][key] for p in pair_sets])
+            for key in pair_sets[0][name]
+        }
+        for name in pair_sets[0]
+    }
+
+
+def paired_dataset(pairs, batch_size, seed):
+    """Infinite `{pair_set: {modality: batch}}` batches, shuffled per set."""
+    sets = {}
+    for name, bundle in pairs.items():
+        features = {
+            key: (value.astype(str) if value.dtype == object else value)
+            for key, value in bundle.items()
+            if key != "label"
+        }
+        sets[name] = (
+            tf.data.Dataset.from_tensor_slices(features)
+            .shuffle(len(bundle["label"]), seed=seed)
+            .repeat()
+            .batch(batch_size, drop_remainder=True)
+        )
+    return tf.data.Dataset.zip(sets).prefetch(tf.data.AUTOTUNE)
+
+
+def evaluate_see_hear_read(backbone, bench):
+    """See-Hear-Read Tables 1-3 of `backbone` on the benchmark's pairs.
+
+    Median ranks of paired retrieval in the six directions on the test
+    triplets (sound <-> text through the image bridge) and classifier
+    transfer from the training pairs' fc7 (`see_hear_read_metrics`).
+    """
+    image, sound, text = (
+        modalities.CLIPART,
+        modalities.SOUND,
+        modalities.DESCRIPTION,
+    )
+    names = (image, sound, text)
+    test = bench.paired("test")
+    features = extract_features(
+        backbone,
+        {m: test[m] for m in names},
+        layers=RETRIEVAL_LAYERS,
+    )
+    train = bench.paired("train")
+    sets = {image: list(train), sound: ["image_sound"], text: ["image_text"]}
+    train_fc7 = extract_features(
+        backbone,
+        {m: np.concatenate([train[s][m] for s in sets[m]]) for m in names},
+        layers=["fc7"],
+    )["fc7"]
+    train_labels = {
+        m: np.concatenate([train[s]["label"] for s in sets[m]]) for m in names
+    }
+    directions = [
+        (q, t)
+        for pair in ((image, sound), (image, text), (sound, text))
+        for q, t in (pair, pair[::-1])
+    ]
+    return see_hear_read_metrics(
+        features,
+        test["label"],
+        {m: (train_fc7[m], train_labels[m]) for m in names},
+        directions,
+    )

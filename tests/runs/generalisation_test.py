@@ -1,0 +1,111 @@
+import numpy as np
+import pytest
+
+from cm_zoo.data import clipart_benchmark
+from cm_zoo.runs import generalisation
+from cm_zoo.runs import see_hear_read_experiment
+
+
+class _LabelsAsInputs:
+    """A benchmark whose inputs are their labels (4 classes)."""
+
+    def arrays(self, modality, split):
+        size = {"test": 24, "ood": 16}[split] + len(modality)
+        labels = np.arange(size) % 4
+        return labels, labels
+
+
+@pytest.fixture(scope="module")
+def bench():
+    return clipart_benchmark.load()
+
+
+def test_label_encoder_scores_one_and_random_encoder_near_chance():
+    names = ["clipart", "sketch"]
+    out = generalisation.generalisation_metrics(
+        lambda m, x: np.eye(4)[x], _LabelsAsInputs(), names, splits=["test"]
+    )
+    assert out["test"]["map"] == pytest.approx(1.0)
+    assert out["test"]["times_chance"] == pytest.approx(
+        1.0 / out["test"]["chance_map"]
+    )
+    assert set(out["test"]["pairs"]) == {"clipart->sketch", "sketch->clipart"}
+    assert out["test"]["num_items"] == {"clipart": 31, "sketch": 30}
+
+    rng = np.random.default_rng(0)
+    scores = [
+        generalisation.generalisation_metrics(
+            lambda m, x: rng.normal(size=(len(x), 16)),
+            _LabelsAsInputs(),
+            names,
+        )
+        for _ in range(20)
+    ]
+    ratios = [s["ood"]["times_chance"] for s in scores]
+    assert 0.85 < np.mean(ratios) < 1.15
+    assert scores[0]["ood_over_test"] == pytest.approx(
+        scores[0]["ood"]["map"] / scores[0]["test"]["map"]
+    )
+
+
+def test_train_and_val_pairs_keep_sound_and_text_items_apart(bench):
+    train = see_hear_read_experiment.training_pairs(bench, "train")
+    both = see_hear_read_experiment.training_pairs(bench, "train+val")
+    val = bench.paired("val")
+    added = {
+        name: len(both[name]["label"]) - len(train[name]["label"])
+        for name in both
+    }
+    assert sum(added.values()) == len(val["label"])
+    assert abs(added["image_sound"] - added["image_text"]) <= 1
+    sound_images = both["image_sound"]["clipart"][-added["image_sound"] :]
+    text_images = both["image_text"]["clipart"][-added["image_text"] :]
+    for image in sound_images:
+        assert not any(np.array_equal(image, t) for t in text_images)
+    with pytest.raises(ValueError, match="`splits` must be one of"):
+        see_hear_read_experiment.training_pairs(bench, "val")
+
+
+def test_teacher_items_from_the_pool_or_the_target(bench):
+    x, y = see_hear_read_experiment.teacher_items(bench, "clipart", "train")
+    assert len(x) == len(bench.arrays("clipart", "train")[1])
+    x, y = see_hear_read_experiment.teacher_items(bench, "clipart", "train+val")
+    assert len(y) == sum(
+        len(bench.arrays("clipart", s)[1]) for s in ("train", "val")
+    )
+    with pytest.raises(ValueError, match="`data` must be one of"):
+        see_hear_read_experiment.teacher_items(bench, "sketch")
+
+
+def test_class_pairs_pair_each_item_with_a_pool_drawing_of_its_class(bench):
+    pairs = see_hear_read_experiment.class_pairs(bench, "train", seed=0)
+    pool, pool_labels = bench.source_pool("train")
+    texts, _ = bench.lexicon()
+    sounds, _ = bench.arrays("sound", "train")
+    assert len(pairs["image_sound"]["label"]) == len(sounds)
+    assert len(pairs["image_text"]["label"]) > len(texts)
+    for bundle in pairs.values():
+        for image, label in zip(bundle["clipart"][:20], bundle["label"][:20]):
+            matches = np.flatnonzero((pool == image).all(axis=(1, 2, 3)))
+            assert label in pool_labels[matches]
+    joined = see_hear_read_experiment.joined_pairs(
+        see_hear_read_experiment.training_pairs(bench), pairs
+    )
+    assert len(joined["image_text"]["description"]) == len(
+        bench.paired("train")["image_text"]["label"]
+    ) + len(pairs["image_text"]["label"])
+
+
+def test_include_val_trains_cmplaces_on_train_and_val(bench):
+    from cm_zoo.presets import get
+    from cm_zoo.runs.cmplaces_experiment import CMPlacesJob
+    from cm_zoo.runs.cmplaces_experiment import training_items
+
+    training = get("cmplaces_alexnet_tiny").training
+    job = CMPlacesJob(preset="cmplaces_alexnet_tiny", training=training)
+    both = CMPlacesJob(
+        preset="cmplaces_alexnet_tiny", training=training, include_val=True
+    )
+    _, y = training_items(bench, "sketch", job)
+    _, y_both = training_items(bench, "sketch", both)
+    assert len(y_both) == len(y) + len(bench.arrays("sketch", "val")[1])
