@@ -196,7 +196,11 @@ def test_unlisted_directory_of_a_killed_run_is_replaced(plain_export, backbone):
     doodle = _doodle_backbone(read_alignment_state(plain_export))
     shutil.copytree(plain_export / "sketch", plain_export / "doodle")
     add_modality(plain_export, doodle, "doodle", method="C")
-    load_encoder(plain_export / "doodle")  # verifies every file's sha256
+    encoder = load_encoder(plain_export / "doodle")  # verifies every sha256
+    manifest = json.loads((plain_export / "manifest.json").read_text())
+    assert manifest["modalities"].count("doodle") == 1
+    pixels = np.zeros((2, 9, 9, 3), "uint8")
+    assert encoder(pixels)["embedding"].shape[0] == 2
 
 
 @pytest.mark.skipif(not CHECKER.exists(), reason="outside checker absent")
