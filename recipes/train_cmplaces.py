@@ -44,7 +44,20 @@ import recipe_arguments as flags
 def parse_args(argv):
     """Flags and their ranges; cm_zoo (TensorFlow) is not imported yet."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    add = parser.add_argument
+    _add_run_flags(parser.add_argument)
+    _add_optimisation_flags(parser.add_argument)
+    flags.add_scaling_flags(parser, jit_help="XLA, without description")
+    parser.add_argument("--seed", type=flags.non_negative_int, default=0)
+    parser.add_argument("--verbose", type=int, default=1, choices=[0, 1, 2])
+    args = parser.parse_args(argv)
+    flags.check_at_most(parser, args, "--freeze-epochs", "--epochs")
+    if args.momentum is not None and args.momentum >= 1.0:
+        parser.error(f"argument --momentum: must be < 1, got {args.momentum}")
+    return parser, args
+
+
+def _add_run_flags(add):
+    """What to train: method, preset, data, output and the schedule."""
     add("--method", default="C", help="a cm_zoo.models.cmplaces.METHODS key")
     add("--preset", default="cmplaces_alexnet_tiny")
     add("--data", default=None, help="benchmark directory (default: embedded)")
@@ -76,6 +89,10 @@ def parse_args(argv):
         help="early stopping on the val split (epochs without a better "
         "score); default: preset",
     )
+
+
+def _add_optimisation_flags(add):
+    """How to train: optimizer, inputs, augmentation and StatReg."""
     add("--optimizer", choices=["sgd", "adam"])
     add("--learning-rate", type=flags.positive_float)
     add("--momentum", type=flags.non_negative_float, help="SGD, in [0, 1)")
@@ -100,14 +117,6 @@ def parse_args(argv):
     add("--statreg-layers", default="pool5,fc6,fc7")
     add("--statreg-weight", type=flags.non_negative_float, help="lambda/dim")
     add("--clipnorm", type=flags.positive_float)
-    flags.add_scaling_flags(parser, jit_help="XLA, without description")
-    add("--seed", type=flags.non_negative_int, default=0)
-    add("--verbose", type=int, default=1, choices=[0, 1, 2])
-    args = parser.parse_args(argv)
-    flags.check_at_most(parser, args, "--freeze-epochs", "--epochs")
-    if args.momentum is not None and args.momentum >= 1.0:
-        parser.error(f"argument --momentum: must be < 1, got {args.momentum}")
-    return parser, args
 
 
 def import_library():
