@@ -79,11 +79,7 @@ def parse_args(argv):
 def import_library():
     """Imports cm_zoo (and so TensorFlow) once the flags are parsed."""
     global cm_zoo, keras, np
-    with flags.quiet_tensorflow_import():
-        import keras
-        import numpy as np
-
-        import cm_zoo
+    cm_zoo, keras, np = flags.import_library("cm_zoo", "keras", "numpy")
 
 
 def model_directory(args):

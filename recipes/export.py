@@ -22,9 +22,10 @@ preset); `--no-alignment-state` leaves it out.
 """
 
 import argparse
-import os
 import sys
 import time
+
+import recipe_arguments as flags
 
 
 def parse_args(argv):
@@ -56,10 +57,7 @@ def parse_args(argv):
 def import_library():
     """Imports cm_zoo (and so TensorFlow) once the flags are parsed."""
     global cm_zoo, np
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import numpy as np
-
-    import cm_zoo
+    cm_zoo, np = flags.import_library("cm_zoo", "numpy")
 
 
 def read_run(run):

@@ -18,6 +18,8 @@ import argparse
 import os
 import sys
 
+import recipe_arguments as flags
+
 # Rows per call of an exported encoder.
 BATCH = 64
 
@@ -34,11 +36,7 @@ def parse_args(argv):
 def import_library():
     """Imports cm_zoo (and so TensorFlow) once the flags are parsed."""
     global cm_zoo, np, tf
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import numpy as np
-    import tensorflow as tf
-
-    import cm_zoo
+    cm_zoo, np, tf = flags.import_library("cm_zoo", "numpy", "tensorflow")
 
 
 def exported_encoder(model_dir):

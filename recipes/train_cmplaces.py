@@ -122,10 +122,7 @@ def _add_optimisation_flags(add):
 def import_library():
     """Imports cm_zoo (and so TensorFlow) once the flags are known."""
     global cm_zoo, keras
-    with flags.quiet_tensorflow_import():
-        import keras
-
-        import cm_zoo
+    cm_zoo, keras = flags.import_library("cm_zoo", "keras")
 
 
 def check_names(parser, args):

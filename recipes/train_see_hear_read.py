@@ -112,10 +112,7 @@ def parse_args(argv):
 def import_library():
     """Imports cm_zoo (and so TensorFlow) once the flags are known."""
     global cm_zoo, keras
-    with flags.quiet_tensorflow_import():
-        import keras
-
-        import cm_zoo
+    cm_zoo, keras = flags.import_library("cm_zoo", "keras")
 
 
 def resolve_args(parser, args):
