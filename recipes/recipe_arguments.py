@@ -45,6 +45,23 @@ def positive_float(text):
     return value
 
 
+def add_augment_flag(add):
+    """`--augment {none,basic,users}` (bare: basic) of the training recipes.
+
+    The levels are `cm_zoo.runs.input_augmentation`'s: nothing, mirror and
+    shift, or the variations users' inputs have.
+    """
+    add(
+        "--augment",
+        nargs="?",
+        const="basic",
+        default="none",
+        choices=["none", "basic", "users"],
+        help="input variation of the training batches (cm_zoo.runs."
+        "input_augmentation); bare --augment: basic, mirror and shift",
+    )
+
+
 def add_scaling_flags(parser, *, jit_help):
     """`--strategy`, `--tpu`, `--save-every-steps`, `--mixed-precision`,
     `--jit-compile`: the flags `cm_zoo.training.strategy_from_arguments`

@@ -97,15 +97,7 @@ def _add_optimisation_flags(add):
     add("--learning-rate", type=flags.positive_float)
     add("--momentum", type=flags.non_negative_float, help="SGD, in [0, 1)")
     add("--num-components", type=flags.positive_int, help="GMM prior")
-    add(
-        "--augment",
-        nargs="?",
-        const="basic",
-        default="none",
-        choices=["none", "basic", "users"],
-        help="input variation of the training batches (cm_zoo.runs."
-        "input_augmentation); bare --augment: basic, mirror and shift",
-    )
+    flags.add_augment_flag(add)
     add(
         "--include-val",
         action="store_true",

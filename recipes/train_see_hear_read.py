@@ -64,15 +64,7 @@ def parse_args(argv):
         add(f"--{name}", type=flags.positive_int, help="default: preset")
     add("--batch-size", type=flags.positive_int, help="pairs per set, global")
     add("--loss", default="both", choices=list(LOSSES))
-    add(
-        "--augment",
-        nargs="?",
-        const="basic",
-        default="none",
-        choices=["none", "basic", "users"],
-        help="input variation in the training data (cm_zoo.runs."
-        "input_augmentation); bare --augment: basic",
-    )
+    flags.add_augment_flag(add)
     add(
         "--teacher-data",
         default="clipart",
