@@ -2,10 +2,12 @@
 
 `RunDirectory` owns a run's files and schema (written atomically);
 `train_cmplaces` runs the CMPlaces experiment into run directories and
-`evaluate_run` evaluates one of them.
+`evaluate_run` evaluates one of them; `cmplaces_table` gathers them
+over seeds into Table 1.
 """
 
 from cm_zoo.runs import alignment_data
+from cm_zoo.runs import cmplaces_table
 from cm_zoo.runs import modality_alignment
 from cm_zoo.runs.cmplaces_evaluation import EvaluationSettings
 from cm_zoo.runs.cmplaces_evaluation import evaluate_run
@@ -40,6 +42,7 @@ __all__ = [
     "augmented_dataset",
     "backbone_encoder",
     "class_pairs",
+    "cmplaces_table",
     "evaluate_run",
     "evaluate_see_hear_read",
     "find_runs",

@@ -4,6 +4,8 @@ import pathlib
 
 import pytest
 
+from tests.runs.cmplaces_table_test import write_cell
+
 RECIPE = pathlib.Path(__file__).parents[2] / "recipes" / "run_cmplaces_table.py"
 
 
@@ -12,35 +14,6 @@ def load_recipe():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def fake_metrics(value):
-    leaf = {"map": value, "chance_map": 0.05}
-    return {
-        "retrieval": {
-            layer: {"mean": leaf} for layer in ("pool5", "fc6", "fc7")
-        },
-        "history": {
-            "drift_fc7_description": [0.1, 0.2, 0.3],
-            "statreg_fc7_sketch": [0.5, 0.4, 0.3],
-            "loss": [3.0, 2.0, 1.0],
-        },
-        "early_stopping": {"best_epoch": 1, "scores": [0.1, 0.3, 0.2]},
-        "source": {"val_balanced_accuracy": 0.4},
-        "modality_probe_fc7": {"accuracy": 0.9},
-        "description_split_fc7": {
-            "with_description": value - 0.1,
-            "other_pairs": value + 0.1,
-        },
-        "train_seconds": 12.0,
-        "eval_split": "test",
-    }
-
-
-def write_cell(root, method, seed, value):
-    path = root / f"seed{seed}" / method / "metrics.json"
-    path.parent.mkdir(parents=True)
-    path.write_text(json.dumps(fake_metrics(value)))
 
 
 def test_runner_skips_finished_cells_and_writes_the_schema(
