@@ -33,6 +33,7 @@ ALLOWED_IMPORTS = {
         (
             "data",
             "evaluation",
+            "export",
             "layers",
             "modalities",
             "models",

@@ -7,6 +7,7 @@ over seeds into Table 1.
 """
 
 from cm_zoo.runs import alignment_data
+from cm_zoo.runs import alignment_demo
 from cm_zoo.runs import cmplaces_table
 from cm_zoo.runs import modality_alignment
 from cm_zoo.runs.cmplaces_evaluation import EvaluationSettings
@@ -31,13 +32,17 @@ from cm_zoo.runs.see_hear_read_experiment import joined_pairs
 from cm_zoo.runs.see_hear_read_experiment import paired_dataset
 from cm_zoo.runs.see_hear_read_experiment import teacher_items
 from cm_zoo.runs.see_hear_read_experiment import training_pairs
+from cm_zoo.runs.see_hear_read_training import SeeHearReadJob
+from cm_zoo.runs.see_hear_read_training import train_see_hear_read
 
 __all__ = [
     "AUGMENT_LEVELS",
     "CMPlacesJob",
     "EvaluationSettings",
     "RunDirectory",
+    "SeeHearReadJob",
     "alignment_data",
+    "alignment_demo",
     "augment_dataset",
     "augmented_dataset",
     "backbone_encoder",
@@ -55,6 +60,7 @@ __all__ = [
     "report_notes",
     "teacher_items",
     "train_cmplaces",
+    "train_see_hear_read",
     "training_arrays",
     "training_items",
     "training_pairs",

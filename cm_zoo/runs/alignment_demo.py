@@ -1,0 +1,212 @@
+"""The issue-17 demonstration's data and report: two new modalities.
+
+`write_demo_data` writes, from the clip-art benchmark, the data of two
+modalities a user might bring, as such a user would hold them: `sound`
+(spoken titles, one folder per class, WAV at 22.05 kHz so the reader
+resamples) and `chalk` (the benchmark's sketches re-drawn as chalk on a
+blackboard: strokes thickened, colours inverted, a grain texture). Each
+gets a train folder tree and a test list file. `summary_table` and
+`shipped_reference` report the aligned encoders' retrieval.
+"""
+
+import pathlib
+import shutil
+import wave
+
+import numpy as np
+from PIL import Image
+from PIL import ImageFilter
+
+from cm_zoo import modalities
+from cm_zoo.data import clipart_benchmark
+from cm_zoo.export import load_encoder
+from cm_zoo.runs.modality_alignment import alignment_retrieval
+
+SOUND_RATE = 16000
+FILE_RATE = 22050
+
+
+def write_wav(path, samples):
+    """16-bit PCM mono at 22.05 kHz (linear interpolation from 16 kHz).
+
+    Example:
+    >>> import pathlib, tempfile
+    >>> from cm_zoo.runs.alignment_demo import write_wav
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.wav"
+    >>> write_wav(path, np.zeros(16000, "float32"))
+    >>> path.stat().st_size  # a 44-byte header, 22050 two-byte samples
+    44144
+    """
+    n = int(len(samples) * FILE_RATE / SOUND_RATE)
+    resampled = np.interp(
+        np.arange(n) * SOUND_RATE / FILE_RATE,
+        np.arange(len(samples)),
+        samples,
+    )
+    pcm = (np.clip(resampled, -1, 1) * 32767).astype("<i2")
+    with wave.open(str(path), "wb") as handle:
+        handle.setnchannels(1)
+        handle.setsampwidth(2)
+        handle.setframerate(FILE_RATE)
+        handle.writeframes(pcm.tobytes())
+
+
+def chalk(image, seed):
+    """A sketch (uint8 RGB, dark strokes on white) re-drawn as chalk.
+
+    Example:
+    >>> from cm_zoo.runs.alignment_demo import chalk
+    >>> sketch = np.full((8, 8, 3), 255, "uint8")
+    >>> board = chalk(sketch, seed=0)
+    >>> board.shape, board.dtype, int(board.mean()) < 60
+    ((8, 8, 3), dtype('uint8'), True)
+    """
+    picture = Image.fromarray(image).filter(ImageFilter.MinFilter(5))
+    board = 255 - np.asarray(picture, "float32")  # light strokes on dark
+    grain = np.random.default_rng(seed).normal(0, 18, board.shape[:2])
+    board = board * np.array([0.92, 0.95, 0.9]) + 25 + grain[..., None]
+    return np.clip(board, 0, 255).astype("uint8")
+
+
+def _demo_items(bench, modality, split):
+    """`(x, y)` of a demo modality's items in `split`."""
+    if modality == modalities.SOUND:
+        x, y = bench.arrays(modalities.SOUND, split)
+        if split == "train":
+            pairs = bench.paired("train")["image_sound"]
+            x = np.concatenate([x, pairs[modalities.SOUND]])
+            y = np.concatenate([y, pairs["label"]])
+        return x, y
+    x, y = bench.arrays(modalities.SKETCH, split)
+    return np.stack([chalk(i, seed) for seed, i in enumerate(x)]), y
+
+
+def _write_items(folder, modality, x, y, class_names, as_list):
+    """A class-folder tree, or files with a `path label` list file."""
+    lines = []
+    for i, (item, label) in enumerate(zip(x, y)):
+        name = class_names[label]
+        suffix = ".wav" if modality == modalities.SOUND else ".png"
+        relative = f"{name}/{i}{suffix}"
+        (folder / name).mkdir(parents=True, exist_ok=True)
+        if modality == modalities.SOUND:
+            write_wav(folder / relative, item)
+        else:
+            Image.fromarray(item).save(folder / relative)
+        lines.append(f"{relative} {int(label)}")  # names may hold spaces
+    if as_list:
+        (folder / "list.txt").write_text("\n".join(lines) + "\n")
+        return folder / "list.txt"
+    return folder
+
+
+def write_demo_data(work, demo_modalities):
+    """Writes the demo data once, under `<work>/data/`.
+
+    Args:
+        work: str or `pathlib.Path`. The demo's work directory.
+        demo_modalities: list of str. `"sound"` and/or `"chalk"`.
+
+    Returns:
+        `{modality: (train folder, test list file)}`; a modality whose test
+        folder exists is not written again.
+    """
+    bench = clipart_benchmark.load()
+    data = {}
+    for modality in demo_modalities:
+        train = pathlib.Path(work) / "data" / modality
+        test = pathlib.Path(work) / "data" / f"{modality}_test"
+        if not test.exists():
+            for split, folder in (("train", train), ("test", test)):
+                shutil.rmtree(folder, ignore_errors=True)
+                x, y = _demo_items(bench, modality, split)
+                _write_items(
+                    folder, modality, x, y, bench.class_names, split == "test"
+                )
+        data[modality] = (train, test / "list.txt")
+    return data
+
+
+def _seeds(metrics):
+    return ", ".join(f"{m['mean_map']:.3f}" for m in metrics)
+
+
+def summary_table(results):
+    """The demo's markdown: mean over seeds per modality and method, then
+    every run with its pairs (mAP of the exported encoder).
+
+    Args:
+        results: dict `{"<modality>_<method>_<seed>": entry}`, `entry` a
+            manifest's `aligned_modalities` entry (`method`, `metrics`).
+
+    Example:
+    >>> from cm_zoo.runs.alignment_demo import summary_table
+    >>> metrics = {"mean_map": 0.3, "mean_chance_map": 0.1,
+    ...     "map_over_chance": 3.0, "pairs": {"chalk->sketch": {"map": 0.3}}}
+    >>> table = summary_table({"chalk_C_0": {"method": "C", "metrics":
+    ...     metrics}})
+    >>> table.splitlines()[2]
+    '| chalk | C | 1 | 0.300 (0.300) | 0.100 | 3.00 |'
+    """
+    runs, groups = [], {}
+    for name, entry in sorted(results.items()):
+        modality, rest = name.split("_", 1)
+        seed = rest.rsplit("_", 1)[1]
+        m = entry["metrics"]
+        groups.setdefault((modality, entry["method"]), []).append(m)
+        pairs = ", ".join(
+            f"{pair} {value['map']:.3f}" for pair, value in m["pairs"].items()
+        )
+        runs.append(
+            f"| {modality} | {entry['method']} | {seed} | {m['mean_map']:.3f} "
+            f"| {m['mean_chance_map']:.3f} | {m['map_over_chance']:.2f} "
+            f"| {pairs} |"
+        )
+    means = [
+        f"| {modality} | {method} | {len(ms)} "
+        f"| {np.mean([m['mean_map'] for m in ms]):.3f} "
+        f"({_seeds(ms)}) "
+        f"| {np.mean([m['mean_chance_map'] for m in ms]):.3f} "
+        f"| {np.mean([m['map_over_chance'] for m in ms]):.2f} |"
+        for (modality, method), ms in sorted(groups.items())
+    ]
+    table = "\n".join(
+        [
+            "| modality | method | seeds | mean mAP (per seed) | chance "
+            "| x chance |",
+            "|---|---|---|---|---|---|",
+            *means,
+            "",
+            "| modality | method | seed | mean mAP | chance | x chance "
+            "| pairs |",
+            "|---|---|---|---|---|---|---|",
+            *runs,
+        ]
+    )
+    return table + "\n"
+
+
+def shipped_reference(model_dir):
+    """The shipped sketch encoder's retrieval against the other shipped
+    ones (clipart, description) on the benchmark's test items: what a
+    modality trained with the model reaches (`alignment_retrieval`).
+
+    Example:
+    >>> from cm_zoo.export import available_models
+    >>> from cm_zoo.runs.alignment_demo import shipped_reference
+    >>> model_dir = available_models()["cmplaces_method_c"]
+    >>> reference = shipped_reference(model_dir)
+    >>> sorted(reference["pairs"])  # doctest: +NORMALIZE_WHITESPACE
+    ['clipart->sketch', 'description->sketch', 'sketch->clipart',
+     'sketch->description']
+    >>> reference["map_over_chance"] > 1
+    True
+    """
+    bench = clipart_benchmark.load()
+    features = {}
+    shipped = (modalities.CLIPART, modalities.SKETCH, modalities.DESCRIPTION)
+    for modality in shipped:
+        x, y = bench.arrays(modality, "test")
+        encoder = load_encoder(model_dir, modality)
+        features[modality] = (encoder(x)["embedding"].numpy(), y)
+    return alignment_retrieval(modalities.SKETCH, features)

@@ -1,0 +1,64 @@
+import numpy as np
+import pytest
+from PIL import Image
+
+from cm_zoo.data import clipart_benchmark
+from cm_zoo.data import read_list_file
+from cm_zoo.data.list_files import read_wav_file
+from cm_zoo.runs import alignment_demo
+
+
+def test_chalk_draws_thick_light_strokes_on_a_dark_board():
+    sketch = np.full((16, 16, 3), 255, "uint8")
+    sketch[:, 8] = 0  # a one-pixel dark stroke
+    board = alignment_demo.chalk(sketch, seed=0).mean(axis=-1)
+    assert board[:, 6:11].mean() > 180  # thickened to 5 pixels, light
+    assert board[:, :4].mean() < 60 and board[:, 13:].mean() < 60
+    again = alignment_demo.chalk(sketch, seed=0)
+    np.testing.assert_array_equal(again, alignment_demo.chalk(sketch, 0))
+    assert not np.array_equal(again, alignment_demo.chalk(sketch, seed=1))
+
+
+def test_wav_at_22khz_reads_back_as_the_16khz_samples(tmp_path):
+    t = np.arange(16000) / 16000
+    samples = (0.5 * np.sin(2 * np.pi * 440 * t)).astype("float32")
+    alignment_demo.write_wav(tmp_path / "a.wav", samples)
+    back = read_wav_file(str(tmp_path / "a.wav"))
+    assert abs(len(back) - len(samples)) <= 1
+    np.testing.assert_allclose(back[100:-100], samples[100:-100], atol=0.02)
+
+
+@pytest.mark.large
+def test_demo_data_is_a_class_folder_tree_and_a_test_list(tmp_path):
+    data = alignment_demo.write_demo_data(tmp_path, ["chalk"])
+    train, test = data["chalk"]
+    bench = clipart_benchmark.load()
+    x, y = bench.arrays("sketch", "test")
+    paths, labels = read_list_file(str(test))
+    assert len(paths) == len(y) and list(labels) == list(y)
+    first = np.asarray(Image.open(test.parent / paths[0]))
+    np.testing.assert_array_equal(first, alignment_demo.chalk(x[0], seed=0))
+    folders = sorted(p.name for p in train.iterdir())
+    assert set(folders) <= set(bench.class_names)
+    stamp = test.stat().st_mtime_ns
+    assert alignment_demo.write_demo_data(tmp_path, ["chalk"]) == data
+    assert test.stat().st_mtime_ns == stamp  # written once
+
+
+def test_summary_averages_seeds_per_modality_and_method():
+    def entry(value):
+        pairs = {"sound->clipart": {"map": value}}
+        metrics = {"mean_map": value, "mean_chance_map": 0.1}
+        metrics.update(map_over_chance=value / 0.1, pairs=pairs)
+        return {"method": "B: StatReg (GMM)", "metrics": metrics}
+
+    table = alignment_demo.summary_table(
+        {"sound_B_0": entry(0.2), "sound_B_1": entry(0.4)}
+    ).splitlines()
+    assert table[2] == (
+        "| sound | B: StatReg (GMM) | 2 | 0.300 (0.200, 0.400) | 0.100 | 3.00 |"
+    )
+    assert table[-1] == (
+        "| sound | B: StatReg (GMM) | 1 | 0.400 | 0.100 | 4.00 "
+        "| sound->clipart 0.400 |"
+    )
