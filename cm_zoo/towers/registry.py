@@ -87,14 +87,10 @@ def pool5_dim(config):
 
 
 def build_description_tower(config, name):
-    """Builds a raw-text `DescriptionTower` mapping into pool5."""
+    """Builds a raw-text `DescriptionTower` from the `text_*` preset keys."""
     return DescriptionTower(
+        **_prefixed_arguments(config, "text_"),
         output_dim=pool5_dim(config),
-        hidden_dim=config["text_hidden_dim"],
-        kernel_init_stddev=config["text_kernel_init_stddev"],
-        num_buckets=config["text_num_buckets"],
-        embedding_dim=config["text_embedding_dim"],
-        dtype=config.get("dtype"),
         name=name,
     )
 
@@ -102,15 +98,9 @@ def build_description_tower(config, name):
 def build_sound_tower(config, name):
     """Builds a See-Hear-Read `SoundTower` from the `sound_*` preset keys."""
     return SoundTower(
+        **_prefixed_arguments(config, "sound_"),
         output_dim=pool5_dim(config),
-        num_frames=config["sound_num_frames"],
-        frame_length=config["sound_frame_length"],
-        frame_step=config["sound_frame_step"],
-        conv_filters=config["sound_conv_filters"],
-        kernel_sizes=config["sound_kernel_sizes"],
-        pool_size=config["sound_pool_size"],
         use_batch_norm=config["use_batch_norm"],
-        dtype=config.get("dtype"),
         name=name,
     )
 
@@ -122,15 +112,26 @@ def build_text_tower(config, name):
     `DescriptionTower`; See-Hear-Read models call this builder directly.
     """
     return TextTower(
+        **_prefixed_arguments(config, "text_"),
         output_dim=pool5_dim(config),
-        num_buckets=config["text_num_buckets"],
-        embedding_dim=config["text_embedding_dim"],
-        sequence_length=config["text_sequence_length"],
-        conv_filters=config["text_conv_filters"],
         use_batch_norm=config["use_batch_norm"],
-        dtype=config.get("dtype"),
         name=name,
     )
+
+
+def _prefixed_arguments(config, prefix):
+    """The `<prefix>*` entries of `config`, prefix dropped, and its dtype.
+
+    A preset stores each argument of a non-image tower under the tower's
+    prefix (`sound_num_frames` is `SoundTower(num_frames=...)`).
+    """
+    arguments = {
+        key.removeprefix(prefix): value
+        for key, value in config.items()
+        if key.startswith(prefix)
+    }
+    arguments["dtype"] = config.get("dtype")
+    return arguments
 
 
 for _image_modality in modalities.IMAGE_MODALITIES:

@@ -63,3 +63,23 @@ def test_builtin_modalities_are_registered():
         "sound",
     } <= set(registered_modalities())
     assert keras.saving.get_registered_object("cm_zoo>ImageTower")
+
+
+@pytest.mark.parametrize(
+    "preset, build, prefix",
+    [
+        ("cmplaces_alexnet_tiny", registry.build_description_tower, "text_"),
+        ("see_hear_read_alexnet_tiny", registry.build_sound_tower, "sound_"),
+        ("see_hear_read_alexnet_tiny", registry.build_text_tower, "text_"),
+    ],
+)
+def test_every_prefixed_preset_key_reaches_its_tower(preset, build, prefix):
+    config = presets.get(preset).config(dtype="float64")
+    tower = build(config, "tower")
+    tower_config = tower.get_config()
+    prefixed = [key for key in config if key.startswith(prefix)]
+    assert prefixed
+    for key in prefixed:
+        value = tower_config[key.removeprefix(prefix)]
+        assert value == config[key], key
+    assert tower.output.dtype == "float64"
