@@ -1,7 +1,10 @@
 """Typed training defaults of the two families, kept with each preset.
 
 Recipes take every flag they leave unset from here, so a preset's defaults
-live in one place rather than in checks on its name.
+live in one place rather than in checks on its name. The classes have no
+defaults of their own: every value stands in the family's preset table
+(`cmplaces_presets.py`, `see_hear_read_presets.py`), paper and tiny side by
+side.
 
 Example:
 >>> from cm_zoo import presets
@@ -39,19 +42,19 @@ class CMPlacesTraining:
             `{"use_batch_norm": False}`), kept as sorted pairs.
     """
 
-    optimizer: str = "sgd"
+    optimizer: str
     learning_rate: float
-    momentum: float = 0.9
-    clipnorm: float = 10.0
-    source_epochs: int = 8
-    source_views: int = 1
-    epochs: int = 6
-    freeze_epochs: int = 2
-    steps_per_epoch: int = 40
-    batch_size: int = 32
+    momentum: float
+    clipnorm: float
+    source_epochs: int
+    source_views: int
+    epochs: int
+    freeze_epochs: int
+    steps_per_epoch: int
+    batch_size: int
     num_components: int
-    statreg_weight: float = 0.01
-    patience: int | None = None
+    statreg_weight: float
+    patience: int | None
     architecture: tuple = ()
 
     def __post_init__(self):
@@ -74,8 +77,8 @@ class SeeHearReadTraining:
     """
 
     learning_rate: float
-    teacher_epochs: int = 8
-    epochs: int = 12
-    steps_per_epoch: int = 30
-    batch_size: int = 32
-    margin: float = 0.1
+    teacher_epochs: int
+    epochs: int
+    steps_per_epoch: int
+    batch_size: int
+    margin: float
