@@ -31,20 +31,10 @@ refused: the text tower hashes strings, which XLA cannot compile).
 """
 
 import argparse
-import dataclasses
 import pathlib
 import sys
-import time
 
 import recipe_arguments as flags
-
-# The rows of the paper's Table 1 that `--loss` selects: label and the
-# weights of the model-transfer and ranking losses.
-LOSSES = {
-    "transfer": ("See-Hear-Read: model transfer", 1.0, 0.0),
-    "ranking": ("See-Hear-Read: ranking", 0.0, 1.0),
-    "both": ("See-Hear-Read: model transfer + ranking", 1.0, 1.0),
-}
 
 
 def parse_args(argv):
@@ -63,7 +53,7 @@ def parse_args(argv):
     for name in ("teacher-epochs", "epochs", "steps-per-epoch"):
         add(f"--{name}", type=flags.positive_int, help="default: preset")
     add("--batch-size", type=flags.positive_int, help="pairs per set, global")
-    add("--loss", default="both", choices=list(LOSSES))
+    add("--loss", default="both", choices=["transfer", "ranking", "both"])
     flags.add_augment_flag(add)
     add(
         "--teacher-data",
@@ -72,6 +62,13 @@ def parse_args(argv):
         help="teacher's drawings: the clip-art target or the source pool",
     )
     add("--teacher-views", type=flags.positive_int, default=1, help="pool")
+    add(
+        "--teacher-labels",
+        default="categories",
+        choices=["categories", "folders"],
+        help="teacher's classes: the categories or, for the pool, "
+        "openclipart sub-folders (cm_zoo.data.teacher_labels)",
+    )
     add(
         "--class-pairs",
         action="store_true",
@@ -118,128 +115,22 @@ def resolve_args(parser, args):
     return flags.with_flags(cm_zoo.presets.get(args.preset).training, args)
 
 
-def train(args, training, task, dataset, epochs, strategy, run_dir):
-    """Resumable training (`cm_zoo.training.train_task`); the history dict."""
-    return cm_zoo.training.train_task(
-        task,
-        dataset,
-        strategy=strategy,
-        run_dir=run_dir,
-        epochs=epochs,
-        steps_per_epoch=training.steps_per_epoch,
+def job_from_args(args, training):
+    """The library's description of the run (`SeeHearReadJob`)."""
+    return cm_zoo.runs.SeeHearReadJob(
+        preset=args.preset,
+        training=training,
+        loss=args.loss,
+        augment=args.augment,
+        teacher_data=args.teacher_data,
+        teacher_views=args.teacher_views,
+        teacher_labels=args.teacher_labels,
+        class_pairs=args.class_pairs,
+        train_splits=args.train_splits,
+        seed=args.seed,
         save_every_steps=args.save_every_steps,
         verbose=args.verbose,
     )
-
-
-def load_or_train_teacher(args, training, bench, strategy, runs):
-    """A model from clip art to class logits, frozen by the task."""
-    root, out = runs
-    image = cm_zoo.modalities.CLIPART
-    if args.teacher:
-        teacher = keras.saving.load_model(args.teacher)
-    else:
-        teacher = root.child("teacher").load_backbone_if_saved()
-    if teacher is None:
-        config = cm_zoo.presets.get(args.preset).config()
-        with strategy.scope():
-            teacher = cm_zoo.models.cmplaces.build_source_network(
-                config, image, num_classes=len(bench.class_names)
-            )
-            task = cm_zoo.models.CrossModalClassifier(teacher, name="teacher")
-            task.compile(
-                optimizer=keras.optimizers.Adam(training.learning_rate)
-            )
-        dataset = cm_zoo.runs.augmented_dataset(
-            cm_zoo.data.make_multimodal_dataset(
-                {image: teacher_items(args, bench)},
-                training.batch_size,
-                seed=args.seed,
-                balance_classes=args.teacher_data == "pool",
-            ),
-            bench,
-            args.augment,
-            args.seed,
-        )
-        epochs = training.teacher_epochs
-        teacher_dir = root.child("teacher").path
-        train(args, training, task, dataset, epochs, strategy, teacher_dir)
-        out.child("teacher").save_backbone(teacher)
-    if isinstance(teacher, cm_zoo.models.CrossModalBackbone):
-        teacher = teacher.encoder(image)
-    return teacher
-
-
-def teacher_items(args, bench):
-    return cm_zoo.runs.teacher_items(
-        bench,
-        args.teacher_data,
-        args.train_splits,
-        views=args.teacher_views,
-        seed=args.seed,
-    )
-
-
-def encoder_names():
-    m = cm_zoo.modalities
-    return [m.CLIPART, m.SOUND, m.DESCRIPTION]
-
-
-def student_dataset(args, training, bench):
-    """The pairs of `--train-splits`, varied as `--augment` says."""
-    pairs = cm_zoo.runs.training_pairs(bench, args.train_splits)
-    if args.class_pairs:
-        pairs = cm_zoo.runs.joined_pairs(
-            pairs,
-            cm_zoo.runs.class_pairs(bench, args.train_splits, seed=args.seed),
-        )
-    pairs = cm_zoo.runs.paired_dataset(pairs, training.batch_size, args.seed)
-    return cm_zoo.runs.augmented_dataset(pairs, bench, args.augment, args.seed)
-
-
-def evaluate(backbone, bench):
-    """Median ranks and classifier transfer on the test triplets, and
-    mean cross-modal mAP on val, test and OOD (`generalisation`)."""
-    metrics = cm_zoo.runs.evaluate_see_hear_read(backbone, bench)
-    metrics["generalisation"] = cm_zoo.runs.generalisation_metrics(
-        cm_zoo.runs.backbone_encoder(backbone),
-        bench,
-        encoder_names(),
-        splits=("val", "test", "ood"),
-    )
-    return metrics
-
-
-def build_task(args, training, teacher, strategy):
-    _, transfer_weight, ranking_weight = LOSSES[args.loss]
-    logits = teacher.output
-    logits = logits["logits"] if isinstance(logits, dict) else logits
-    with strategy.scope():
-        backbone = cm_zoo.models.see_hear_read.build_see_hear_read_backbone(
-            cm_zoo.presets.get(args.preset).config(),
-            num_classes=int(logits.shape[-1]),
-        )
-        task = cm_zoo.models.see_hear_read.SeeHearReadModel(
-            backbone,
-            teacher,
-            transfer_weight=transfer_weight,
-            ranking_weight=ranking_weight,
-            margin=training.margin,
-            name="see_hear_read",
-        )
-        task.compile(optimizer=keras.optimizers.Adam(training.learning_rate))
-    return task
-
-
-def run_config(args, training, bench):
-    return {
-        "model_name": f"see_hear_read_{args.loss}",
-        "method": LOSSES[args.loss][0],
-        "preset": args.preset,
-        "class_names": bench.class_names,
-        "data_manifest_sha256": bench.manifest_sha256,
-        "args": {**vars(args), **dataclasses.asdict(training)},
-    }
 
 
 def main(argv=None):
@@ -251,42 +142,16 @@ def main(argv=None):
     strategy = cm_zoo.training.strategy_from_arguments(
         argparse.Namespace(**{**vars(args), "batch_size": training.batch_size})
     )
-    root = cm_zoo.runs.RunDirectory(args.output)
-    out = cm_zoo.runs.RunDirectory(
-        cm_zoo.training.worker_directory(args.output, strategy)
+    metrics, report = cm_zoo.runs.train_see_hear_read(
+        job_from_args(args, training),
+        bench,
+        strategy=strategy,
+        output=args.output,
+        run_args=vars(args),
+        teacher_path=args.teacher,
     )
-    started = time.time()
-    teacher = load_or_train_teacher(
-        args, training, bench, strategy, (root, out)
-    )
-    teacher_seconds = time.time() - started
-    keras.utils.set_random_seed(args.seed)
-    task = build_task(args, training, teacher, strategy)
-    started = time.time()
-    dataset = student_dataset(args, training, bench)
-    history = train(
-        args, training, task, dataset, training.epochs, strategy, root.path
-    )
-    train_seconds = time.time() - started
-    cm_zoo.training.remove_worker_directory(out.path, strategy)
-    if not cm_zoo.training.is_chief(strategy):
-        return {"history": history}
-    metrics = evaluate(task.backbone, bench)
-    metrics.update(
-        teacher_seconds=teacher_seconds,
-        train_seconds=train_seconds,
-        history=history,
-    )
-    report = cm_zoo.evaluation.see_hear_read_report(
-        metrics, title="See, Hear, and Read", method=LOSSES[args.loss][0]
-    )
-    root.write_run(
-        task.backbone,
-        metrics,
-        run_config(args, training, bench),
-        report=report,
-    )
-    print(report.split("\n## Classifier")[0])
+    if report is not None:
+        print(report.split("\n## Classifier")[0])
     return metrics
 
 

@@ -213,6 +213,29 @@ class ClipartBenchmark:
             for name, keys in sets.items()
         }
 
+    def paired_triplets(self):
+        """Every paired item, of every split, as a triplet.
+
+        `{"clipart", "description", "sound", "label", "split"}` in manifest
+        order (`"split"`: object array of `"train"`/`"val"`/`"test"`), so an
+        experiment can draw other splits of the paired part (training
+        items are stored with all three modalities, though `paired("train")`
+        gives each only the two of its pair set).
+
+        Example:
+        >>> bench = cm_zoo.data.clipart_benchmark.load()
+        >>> items = bench.paired_triplets()
+        >>> len(items["label"]) == sum(
+        ...     len(bench.paired(s)["label"]) for s in ("val", "test")
+        ...     ) + sum(len(p["label"]) for p in bench.paired("train").values())
+        True
+        """
+        ids = np.flatnonzero(self._role == "paired")
+        keys = (modalities.CLIPART, modalities.DESCRIPTION, modalities.SOUND)
+        bundle = self._bundle(ids, keys)
+        bundle["split"] = self._split[ids].astype(object)
+        return bundle
+
     def lexicon(self):
         """Returns the WordNet lexicon: `(texts, labels)`, text only.
 

@@ -10,6 +10,7 @@ from cm_zoo.runs import alignment_data
 from cm_zoo.runs import alignment_demo
 from cm_zoo.runs import cmplaces_table
 from cm_zoo.runs import modality_alignment
+from cm_zoo.runs import see_hear_read_regime
 from cm_zoo.runs.cmplaces_evaluation import EvaluationSettings
 from cm_zoo.runs.cmplaces_evaluation import evaluate_run
 from cm_zoo.runs.cmplaces_evaluation import report_notes
@@ -58,6 +59,7 @@ __all__ = [
     "modality_alignment",
     "paired_dataset",
     "report_notes",
+    "see_hear_read_regime",
     "teacher_items",
     "train_cmplaces",
     "train_see_hear_read",

@@ -4,6 +4,7 @@ import numpy as np
 import tensorflow as tf
 
 from cm_zoo import modalities
+from cm_zoo.data import teacher_labels
 from cm_zoo.data.clipart_benchmark import LEXICON_FILE
 from cm_zoo.evaluation import RETRIEVAL_LAYERS
 from cm_zoo.evaluation import see_hear_read_metrics
@@ -13,6 +14,9 @@ from cm_zoo.models import extract_features
 TRAIN_SPLITS = ("train", "train+val")
 # What the teacher (clip art to class logits) trains on.
 TEACHER_DATA = ("clipart", "pool")
+# The teacher's label spaces: the benchmark's categories, or openclipart
+# sub-folders of the source pool (`cm_zoo.data.teacher_labels`).
+TEACHER_LABELS = ("categories", "folders")
 
 
 def training_pairs(bench, splits="train"):
@@ -40,22 +44,46 @@ def training_pairs(bench, splits="train"):
     return pairs
 
 
-def teacher_items(bench, data="clipart", splits="train", views=1, seed=0):
+def teacher_items(
+    bench, data="clipart", splits="train", views=1, seed=0, labels="categories"
+):
     """`(x, y)` the teacher trains on: the clip-art target's items, or the
     source pool (every drawing no target or OOD item uses; `views`
-    renders each), of the train split or of train and val."""
+    renders each), of the train split or of train and val.
+
+    `labels="folders"` (pool only) labels the pool's drawings by their
+    openclipart sub-folder (`cm_zoo.data.teacher_labels`), a label space
+    other than the benchmark's categories, as See-Hear-Read's ImageNet
+    teacher's is; drawings of no folder class are left out.
+    """
     if data not in TEACHER_DATA:
         raise ValueError(
             f"`data` must be one of {list(TEACHER_DATA)}. "
             f"Received: data={data!r}"
         )
+    if labels not in TEACHER_LABELS or (labels == "folders" and data != "pool"):
+        raise ValueError(
+            f"`labels` must be one of {list(TEACHER_LABELS)}, and "
+            f'"folders" needs data="pool". Received: labels={labels!r}, '
+            f"data={data!r}"
+        )
     parts = []
     for split in splits.split("+"):
-        if data == "pool":
-            parts.append(bench.source_pool(split, views=views, seed=seed))
-        else:
+        if data == "clipart":
             parts.append(bench.arrays(modalities.CLIPART, split))
+            continue
+        x, y = bench.source_pool(split, views=views, seed=seed)
+        if labels == "folders":
+            y, _ = teacher_labels.folder_labels(bench, split, views)
+        parts.append((x[y >= 0], y[y >= 0]))
     return tuple(np.concatenate(column) for column in zip(*parts))
+
+
+def teacher_class_names(bench, labels="categories"):
+    """The names of the teacher's classes under `labels` (`teacher_items`)."""
+    if labels == "folders":
+        return teacher_labels.folder_labels(bench)[1]
+    return list(bench.class_names)
 
 
 def class_pairs(bench, splits="train", seed=0):

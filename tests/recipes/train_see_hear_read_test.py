@@ -5,6 +5,8 @@ import pathlib
 import keras
 import pytest
 
+import cm_zoo
+
 RECIPE = (
     pathlib.Path(__file__).parents[2] / "recipes" / "train_see_hear_read.py"
 )
@@ -63,7 +65,12 @@ def test_two_steps_write_backbone_and_metrics(tmp_path):
 def test_loss_flag_and_unknown_teacher(tmp_path, capsys):
     recipe = _recipe()
     _, args = recipe.parse_args(["--loss", "ranking"])
-    assert recipe.LOSSES[args.loss][1:] == (0.0, 1.0)
+    losses = cm_zoo.runs.see_hear_read_training.LOSSES
+    assert losses[args.loss][1:] == (0.0, 1.0)
+    choices = next(
+        a for a in recipe.parse_args([])[0]._actions if a.dest == "loss"
+    ).choices
+    assert choices == list(losses)
     with pytest.raises(SystemExit):
         recipe.parse_args(["--loss", "nope"])
     with pytest.raises(SystemExit) as exit_info:
