@@ -87,15 +87,15 @@ class CrossModalClassifier(Task):
             m: keras.metrics.SparseCategoricalAccuracy(name=f"{m}_accuracy")
             for m in backbone.modalities
         }
-        self._statreg_terms = {
-            name: keras.metrics.Mean(name=name)
-            for name in (
-                f"statreg_{layer}_{modality}"
-                for layer in self.regularizers
-                for modality in self.regularized_modalities
-            )
-        }
         if self.regularizers:
+            self._statreg_terms = _TermMeans(
+                [
+                    f"statreg_{layer}_{modality}"
+                    for layer in self.regularizers
+                    for modality in self.regularized_modalities
+                ],
+                name="statreg_terms",
+            )
             self.statreg_active = keras.Variable(
                 1.0,
                 trainable=False,
@@ -151,20 +151,20 @@ class CrossModalClassifier(Task):
         regularized = [
             m for m in modalities if m in self.regularized_modalities
         ]
-        terms, statreg_ids = [], set()
+        terms, statreg_ids = {}, set()
         for layer, regularizer in self.regularizers.items():
             added = regularizer.losses
             statreg_ids.update(id(loss) for loss in added)
             if not added:
                 continue
             for modality, loss in zip(regularized, added, strict=True):
-                term = self.statreg_active * keras.ops.cast(loss, "float32")
-                self._statreg_terms[f"statreg_{layer}_{modality}"].update_state(
-                    term
+                terms[f"statreg_{layer}_{modality}"] = (
+                    self.statreg_active * keras.ops.cast(loss, "float32")
                 )
-                terms.append(self.scaled(term))
+        if terms:
+            self._statreg_terms.update_state(terms)
         others = [loss for loss in self.losses if id(loss) not in statreg_ids]
-        return terms + [self.scaled(loss) for loss in others]
+        return [self.scaled(loss) for loss in [*terms.values(), *others]]
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         for modality, logits in y_pred.items():
@@ -174,13 +174,52 @@ class CrossModalClassifier(Task):
             return results
         # Evaluation adds no StatReg: no `val_statreg_*` zeros in the logs.
         return {
-            k: v for k, v in results.items() if k not in self._statreg_terms
+            k: v
+            for k, v in results.items()
+            if not (self.regularizers and k in self._statreg_terms.names)
         }
 
     def get_config(self):
         config = super().get_config()
         config["regularized_modalities"] = list(self.regularized_modalities)
         return config
+
+
+class _TermMeans(keras.metrics.Metric):
+    """Means over steps of named scalar terms, all in one variable.
+
+    As one `keras.metrics.Mean` per name, but the sums and counts of every
+    name live in one `[2, len(names)]` variable: a step updates it with one
+    op and a reset (each `train_on_batch`, each epoch) costs one assignment
+    whatever the number of terms. `result()` is a dict of the means by
+    name, which Keras logs as separate keys; a name never updated reads 0.
+    """
+
+    def __init__(self, names, name=None):
+        super().__init__(name=name)
+        self.names = tuple(names)
+        self.sums_and_counts = self.add_variable(
+            shape=(2, len(self.names)),
+            initializer="zeros",
+            name="sums_and_counts",
+        )
+
+    def update_state(self, terms):
+        """Adds one step: `terms` maps some of `names` to float32 scalars."""
+        zero = keras.ops.zeros((), "float32")
+        sums = [terms.get(name, zero) for name in self.names]
+        counts = [float(name in terms) for name in self.names]
+        self.sums_and_counts.assign_add(
+            keras.ops.stack([keras.ops.stack(sums), keras.ops.array(counts)])
+        )
+
+    def result(self):
+        sums, counts = keras.ops.unstack(self.sums_and_counts.value)
+        means = keras.ops.unstack(keras.ops.divide_no_nan(sums, counts))
+        return dict(zip(self.names, means, strict=True))
+
+    def get_config(self):
+        return {"names": list(self.names), "name": self.name}
 
 
 def _check_targets(y, y_pred):

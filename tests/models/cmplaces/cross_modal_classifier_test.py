@@ -6,6 +6,7 @@ from cm_zoo.layers.statreg import GaussianPrior
 from cm_zoo.layers.statreg import GaussianStatReg
 from cm_zoo.models import CrossModalBackbone
 from cm_zoo.models import CrossModalClassifier
+from cm_zoo.models.cmplaces import cross_modal_classifier
 from cm_zoo.towers import DescriptionTower
 from tests.models.small_models import image_tower
 
@@ -125,3 +126,24 @@ def test_regularizers_must_name_a_shared_layer():
         CrossModalClassifier(
             backbone, regularizers={"logits": regularizer("logits", 3)}
         )
+
+
+def test_statreg_terms_are_means_over_the_steps_that_had_them():
+    terms = cross_modal_classifier._TermMeans(["a", "b", "c"])
+    terms.update_state({"a": np.float32(1.0)})
+    terms.update_state({"a": np.float32(3.0), "b": np.float32(2.0)})
+    assert {k: float(v) for k, v in terms.result().items()} == {
+        "a": 2.0,
+        "b": 2.0,
+        "c": 0.0,
+    }
+    assert len(terms.variables) == 1
+    terms.reset_state()
+    assert all(float(v) == 0.0 for v in terms.result().values())
+
+
+def test_all_statreg_terms_cost_one_metric_variable():
+    task = make_task()
+    baseline = make_task(layers=())
+    extra = len(task.metrics_variables) - len(baseline.metrics_variables)
+    assert extra == 1
