@@ -114,7 +114,7 @@ def cross_modal_retrieval(
             is_within = query_modality == target_modality
             if is_within and not within_modal:
                 continue
-            per_query = average_precision.query_average_precision(
+            per_query = average_precision._query_metrics(
                 queries,
                 q_labels[index],
                 targets,
