@@ -6,6 +6,7 @@ reuses those features: the metric suite (`cmplaces_metrics`), modality
 invariance (probe + t-SNE), the fc7 unit grid and pool5 feature inversion.
 """
 
+import contextlib
 import dataclasses
 import time
 
@@ -63,6 +64,28 @@ class EvaluationSettings:
     seed: int = 0
 
 
+@dataclasses.dataclass(frozen=True)
+class _TestSplit:
+    """A run's backbone with the benchmark's test split and its features.
+
+    `inputs` and `labels` map each modality of the run to its test arrays;
+    `features` maps each layer (pool5, fc6, fc7, logits) to those of every
+    modality, embedded once for all the analyses.
+    """
+
+    backbone: object
+    bench: object
+    inputs: dict
+    labels: dict
+    features: dict
+    class_names: list
+
+    @property
+    def fc7(self):
+        """`{modality: (fc7 features, labels)}`, as the analyses take them."""
+        return {m: (self.features["fc7"][m], y) for m, y in self.labels.items()}
+
+
 def evaluate_run(run, bench, settings, figures_dir):
     """All metrics and figures of one run; returns (name, label, result).
 
@@ -80,7 +103,42 @@ def evaluate_run(run, bench, settings, figures_dir):
         config["class_names"].index(c) for c in config["holdout_categories"]
     ]
     timing = {}
+    with _timed(timing, "embed"):
+        split = _embed_test_split(run, bench, names, config["class_names"])
+    result = {"run_dir": str(run.path), "label": label, "modalities": names}
+    with _timed(timing, "metrics"):
+        result.update(
+            cmplaces_metrics(
+                split.features,
+                split.labels,
+                holdout=holdout,
+                source_modality=bench.source_modality,
+                num_queries=settings.num_queries,
+                seed=settings.seed,
+            )
+        )
+        result["invariance"] = modality_invariance(
+            split.fc7,
+            max_per_modality=settings.tsne_per_modality,
+            seed=settings.seed,
+        )
+    result["figures"] = _draw_figures(
+        split, (name, label), settings, figures_dir, result, timing
+    )
+    result["timing_seconds"] = timing
+    return name, label, result
+
+
+@contextlib.contextmanager
+def _timed(timing, step):
+    """Records the seconds the block takes as `timing[step]`."""
     started = time.time()
+    yield
+    timing[step] = time.time() - started
+
+
+def _embed_test_split(run, bench, names, class_names):
+    """Loads the run's backbone and embeds the test split of `names`."""
     backbone = run.load_backbone()
     inputs, labels = {}, {}
     for modality in names:
@@ -88,107 +146,51 @@ def evaluate_run(run, bench, settings, figures_dir):
     features = extract_features(
         backbone, inputs, layers=RETRIEVAL_LAYERS + ("logits",)
     )
-    fc7 = {m: (features["fc7"][m], labels[m]) for m in names}
-    timing["embed"] = time.time() - started
-
-    started = time.time()
-    result = {"run_dir": str(run.path), "label": label, "modalities": names}
-    result.update(
-        cmplaces_metrics(
-            features,
-            labels,
-            holdout=holdout,
-            source_modality=bench.source_modality,
-            num_queries=settings.num_queries,
-            seed=settings.seed,
-        )
-    )
-    result["invariance"] = modality_invariance(
-        fc7, max_per_modality=settings.tsne_per_modality, seed=settings.seed
-    )
-    timing["metrics"] = time.time() - started
-    figures = _draw_figures(
-        (name, label),
-        settings,
-        backbone,
-        bench,
-        features,
-        inputs,
-        labels,
-        config["class_names"],
-        figures_dir,
-        result,
-        timing,
-    )
-    result["figures"] = figures
-    result["timing_seconds"] = timing
-    return name, label, result
+    return _TestSplit(backbone, bench, inputs, labels, features, class_names)
 
 
-def _draw_figures(
-    names,
-    settings,
-    backbone,
-    bench,
-    features,
-    inputs,
-    labels,
-    class_names,
-    figures_dir,
-    result,
-    timing,
-):
+def _draw_figures(split, names, settings, figures_dir, result, timing):
     """t-SNE, unit grid and (for an image source) inversion; their paths."""
     name, label = names
-    fc7 = {m: (features["fc7"][m], labels[m]) for m in labels}
-    figures = {}
-    started = time.time()
-    figures["tsne"] = figures_dir / f"tsne_{name}.png"
-    plot_tsne(
-        fc7,
-        figures["tsne"],
-        max_per_modality=settings.tsne_per_modality,
-        seed=settings.seed,
-        title=f"{label}: t-SNE of fc7 (test)",
-    )
-    timing["tsne"] = time.time() - started
-    started = time.time()
-    figures["units"] = figures_dir / f"units_{name}.png"
-    result["units"] = _draw_units(
-        settings, fc7, inputs, labels, class_names, figures["units"]
-    )
-    timing["units"] = time.time() - started
-    source = bench.source_modality
-    if source in labels and modalities.is_image(source):
-        started = time.time()
-        figures["inversion"] = figures_dir / f"inversion_{name}.png"
-        result["inversion"] = _draw_inversion(
-            settings,
-            backbone,
-            bench,
-            features["pool5"],
-            inputs,
-            labels,
-            class_names,
-            figures["inversion"],
+    figures = {"tsne": figures_dir / f"tsne_{name}.png"}
+    with _timed(timing, "tsne"):
+        plot_tsne(
+            split.fc7,
+            figures["tsne"],
+            max_per_modality=settings.tsne_per_modality,
+            seed=settings.seed,
+            title=f"{label}: t-SNE of fc7 (test)",
         )
-        timing["inversion"] = time.time() - started
+    figures["units"] = figures_dir / f"units_{name}.png"
+    with _timed(timing, "units"):
+        result["units"] = _draw_units(settings, split, figures["units"])
+    source = split.bench.source_modality
+    if source in split.labels and modalities.is_image(source):
+        figures["inversion"] = figures_dir / f"inversion_{name}.png"
+        with _timed(timing, "inversion"):
+            result["inversion"] = _draw_inversion(
+                settings, split, figures["inversion"]
+            )
     for path in figures.values():
         quantize_png(path)
     return figures
 
 
-def _unit_texts(modality, index, inputs, labels, class_names):
+def _unit_texts(modality, index, split):
     if modality == modalities.DESCRIPTION:
-        return [[inputs[modality][i] for i in row] for row in index]
+        return [[split.inputs[modality][i] for i in row] for row in index]
     return [
-        [f"{modality} clip: {class_names[labels[modality][i]]}" for i in row]
+        [
+            f"{modality} clip: {split.class_names[split.labels[modality][i]]}"
+            for i in row
+        ]
         for row in index
     ]
 
 
-def _draw_units(settings, fc7, inputs, labels, class_names, path):
+def _draw_units(settings, split, path):
     """fc7 unit grid: top test items per modality, tf-idf words."""
+    fc7 = split.fc7
     units = selective_units(fc7, settings.num_units)["units"]
     top = top_activating_items(
         {m: x for m, (x, _) in fc7.items()}, units, k=settings.items_per_unit
@@ -196,14 +198,12 @@ def _draw_units(settings, fc7, inputs, labels, class_names, path):
     images, texts = {}, {}
     for modality, index in top.items():
         if modalities.is_image(modality):
-            images[modality] = inputs[modality][index]  # [U, k, H, W, 3]
+            images[modality] = split.inputs[modality][index]  # [U, k, H, W, 3]
         else:
-            texts[modality] = _unit_texts(
-                modality, index, inputs, labels, class_names
-            )
+            texts[modality] = _unit_texts(modality, index, split)
     words = (
         distinctive_words(
-            inputs[modalities.DESCRIPTION], top[modalities.DESCRIPTION]
+            split.inputs[modalities.DESCRIPTION], top[modalities.DESCRIPTION]
         )
         if modalities.DESCRIPTION in top
         else [[] for _ in units]
@@ -218,38 +218,38 @@ def _draw_units(settings, fc7, inputs, labels, class_names, path):
     }
 
 
-def _draw_inversion(
-    settings, backbone, bench, pool5, inputs, labels, class_names, path
-):
+def _draw_inversion(settings, split, path):
     """Trains the source-modality decoder, decodes one item per category."""
-    source = bench.source_modality
+    source = split.bench.source_modality
     decoder, losses = fit_feature_inversion(
-        backbone,
-        bench.arrays(source, "train")[0],
+        split.backbone,
+        split.bench.arrays(source, "train")[0],
         modality=source,
         image_size=settings.inversion_size,
         epochs=settings.inversion_epochs,
         seed=settings.seed,
     )
     shared = sorted(
-        set.intersection(*(set(y.tolist()) for y in labels.values()))
+        set.intersection(*(set(y.tolist()) for y in split.labels.values()))
     )
     rng = np.random.default_rng(settings.seed)
     count = min(settings.inversion_items, len(shared))
     categories = sorted(rng.choice(shared, size=count, replace=False).tolist())
     shown, decoded = {}, {}
-    for modality, y in labels.items():
+    for modality, y in split.labels.items():
         index = [int(np.flatnonzero(y == c)[0]) for c in categories]
-        shown[modality] = inputs[modality][index]
+        shown[modality] = split.inputs[modality][index]
         if not modalities.is_image(modality):
             shown[modality] = [str(item) for item in shown[modality]]
-        decoded[modality] = decoder.reconstruct(pool5[modality][index])
+        decoded[modality] = decoder.reconstruct(
+            split.features["pool5"][modality][index]
+        )
     draw_inversion_grid(
         path,
         shown,
         decoded,
         target_modality=source,
-        column_labels=[class_names[c] for c in categories],
+        column_labels=[split.class_names[c] for c in categories],
     )
     return {"target": source, "losses": losses, "categories": categories}
 
