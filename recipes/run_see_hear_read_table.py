@@ -28,8 +28,8 @@ RESULTS = "docs/results/see_hear_read"
 # teacher on the source pool's sub-folders, at most `epochs` student
 # epochs, stopped `patience` epochs after the best val score.
 DEFAULTS = {
-    "teacher_epochs": 12,
-    "epochs": 20,
+    "teacher_epochs": 30,
+    "epochs": 40,
     "steps_per_epoch": 40,
     "teacher_views": 2,
     "patience": 5,
@@ -40,15 +40,19 @@ def parse_args(argv):
     """Flags and their ranges; cm_zoo (TensorFlow) is not imported yet."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     add = parser.add_argument
-    add("--preset", default="see_hear_read_alexnet_tiny")
-    add("--data", default=None, help="benchmark directory (default: embedded)")
+    add("--splits", type=flags.positive_int, default=5)
     add("--output", default="runs/see_hear_read_regime")
     add("--results", default=RESULTS, help="path of the result files, no ext")
-    add("--splits", type=flags.positive_int, default=5)
+    add("--data", default=None, help="benchmark directory (default: embedded)")
+    add("--preset", default="see_hear_read_alexnet_tiny")
     for name in ("teacher-epochs", "epochs", "steps-per-epoch"):
         key = name.replace("-", "_")
         add(f"--{name}", type=flags.positive_int, default=DEFAULTS[key])
-    add("--teacher-views", type=flags.positive_int, default=2)
+    add(
+        "--teacher-views",
+        type=flags.positive_int,
+        default=DEFAULTS["teacher_views"],
+    )
     add("--patience", type=flags.positive_int, default=DEFAULTS["patience"])
     add("--batch-size", type=flags.positive_int, help="default: preset")
     add("--learning-rate", type=flags.positive_float, help="default: preset")
@@ -58,13 +62,9 @@ def parse_args(argv):
     return parser, parser.parse_args(argv)
 
 
-def main(argv=None):
-    argv = sys.argv[1:] if argv is None else list(argv)
-    _, args = parse_args(argv)
-    (cm_zoo,) = flags.import_library("cm_zoo")
-    regime = cm_zoo.runs.see_hear_read_regime
-    preset = cm_zoo.presets.get(args.preset)
-    training = flags.with_flags(preset.training, args)
+def job_and_settings(args, cm_zoo, bench):
+    """The student's `SeeHearReadJob` and the settings the files record."""
+    training = flags.with_flags(cm_zoo.presets.get(args.preset).training, args)
     job = cm_zoo.runs.SeeHearReadJob(
         preset=args.preset,
         training=training,
@@ -75,16 +75,6 @@ def main(argv=None):
         seed=args.seed,
         verbose=args.verbose,
     )
-    bench = cm_zoo.data.clipart_benchmark.load(args.data)
-    result = regime.run_regime(
-        job,
-        bench,
-        num_splits=args.splits,
-        strategy=cm_zoo.training.make_strategy("default"),
-        output=args.output,
-        patience=args.patience,
-    )
-    command = " ".join(["python recipes/run_see_hear_read_table.py", *argv])
     settings = {
         "preset": args.preset,
         "loss": args.loss,
@@ -94,6 +84,25 @@ def main(argv=None):
         "data_manifest_sha256": bench.manifest_sha256,
         **dataclasses.asdict(training),
     }
+    return job, settings
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    _, args = parse_args(argv)
+    (cm_zoo,) = flags.import_library("cm_zoo")
+    regime = cm_zoo.runs.see_hear_read_regime
+    bench = cm_zoo.data.clipart_benchmark.load(args.data)
+    job, settings = job_and_settings(args, cm_zoo, bench)
+    result = regime.run_regime(
+        job,
+        bench,
+        num_splits=args.splits,
+        strategy=cm_zoo.training.make_strategy("default"),
+        output=args.output,
+        patience=args.patience,
+    )
+    command = " ".join(["python recipes/run_see_hear_read_table.py", *argv])
     summary = regime.summarize(result, command=command, settings=settings)
     cm_zoo.atomic_files.atomic_write_json(f"{args.results}.json", summary)
     markdown = regime.regime_markdown(summary)

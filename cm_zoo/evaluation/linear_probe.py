@@ -6,6 +6,8 @@ classes); the one-vs-all linear SVM is See-Hear-Read's classifier (Table
 3). Both are NumPy, so scikit-learn is needed only by the tests.
 """
 
+import functools
+
 import numpy as np
 
 from cm_zoo.evaluation import _checks
@@ -39,17 +41,7 @@ def fit_linear_probe(embeddings, labels, *, l2=1e-3, num_iterations=300):
     >>> linear_probe.predict_linear_probe(probe, x)
     array([3, 3, 7, 7])
     """
-    x, classes, onehot, num_iterations = _prepare(
-        embeddings, labels, l2, num_iterations
-    )
-    lipschitz = 0.5 * _top_eigenvalue(x) + l2
-    params = _nesterov(
-        lambda params: _gradient(params, x, onehot, l2),
-        np.zeros((x.shape[1] + 1, classes.shape[0]), np.float32),
-        step=1.0 / lipschitz,
-        num_iterations=num_iterations,
-    )
-    return {"weights": params[:-1], "bias": params[-1], "classes": classes}
+    return _fit(embeddings, labels, l2, num_iterations, loss="softmax")
 
 
 def fit_linear_svm(embeddings, labels, *, l2=1e-3, num_iterations=300):
@@ -62,19 +54,8 @@ def fit_linear_svm(embeddings, labels, *, l2=1e-3, num_iterations=300):
     l2` (no learning rate to tune). Predict with `predict_linear_probe`:
     the class of the highest score.
 
-    Args:
-        embeddings: float array `[N, D]`.
-        labels: int array `[N]`, any integer values.
-        l2: float. Weight-decay strength, >= 0 (`1 / (C * N)` in
-            LIBLINEAR's terms). Defaults to `1e-3`.
-        num_iterations: int. Gradient steps. Defaults to `300`.
-
-    Returns:
-        A dict: `"weights"` float32 `[D, C]`, `"bias"` float32 `[C]` and
-        `"classes"` int64 `[C]` (sorted unique labels).
-
-    Raises:
-        ValueError: on malformed inputs, `l2 < 0` or fewer than 2 classes.
+    Arguments, return value and errors are `fit_linear_probe`'s; `l2` is
+    `1 / (C * N)` in LIBLINEAR's terms.
 
     Example:
     >>> from cm_zoo.evaluation import linear_probe
@@ -83,18 +64,7 @@ def fit_linear_svm(embeddings, labels, *, l2=1e-3, num_iterations=300):
     >>> linear_probe.predict_linear_probe(svm, x)
     array([3, 3, 7, 7, 5])
     """
-    x, classes, onehot, num_iterations = _prepare(
-        embeddings, labels, l2, num_iterations
-    )
-    signs = 2.0 * onehot - 1.0  # [N, C]
-    lipschitz = 2.0 * _top_eigenvalue(x) + l2
-    params = _nesterov(
-        lambda params: _hinge_gradient(params, x, signs, l2),
-        np.zeros((x.shape[1] + 1, classes.shape[0]), np.float32),
-        step=1.0 / lipschitz,
-        num_iterations=num_iterations,
-    )
-    return {"weights": params[:-1], "bias": params[-1], "classes": classes}
+    return _fit(embeddings, labels, l2, num_iterations, loss="squared_hinge")
 
 
 def predict_linear_probe(probe, embeddings):
@@ -131,8 +101,11 @@ def normalize_rows(x):
     return x * _checks.inverse_norms(x)[:, None]
 
 
-def _prepare(embeddings, labels, l2, num_iterations):
-    """Checked inputs: unit rows `x`, `classes`, one-hot `[N, C]`, steps."""
+def _fit(embeddings, labels, l2, num_iterations, *, loss):
+    """Fits `[W; b]` for `loss` from zeros with `_nesterov`, step `1 / L`.
+
+    `L` bounds the Hessian: `0.5 * lambda_max` for softmax (Boehning),
+    `2 * lambda_max` for the squared hinge, plus `l2`."""
     x, labels = _checks.check_embeddings(embeddings, labels, "embeddings")
     num_iterations = _checks.check_positive_int(
         num_iterations, "num_iterations"
@@ -148,7 +121,20 @@ def _prepare(embeddings, labels, l2, num_iterations):
     x = normalize_rows(x)  # [N, D]
     onehot = np.zeros((x.shape[0], classes.shape[0]), np.float32)  # [N, C]
     onehot[np.arange(x.shape[0]), y] = 1.0
-    return x, classes, onehot, num_iterations
+    if loss == "softmax":
+        curvature = 0.5
+        gradient = functools.partial(_gradient, x=x, onehot=onehot, l2=l2)
+    else:
+        curvature = 2.0
+        signs = 2.0 * onehot - 1.0  # [N, C]
+        gradient = functools.partial(_hinge_gradient, x=x, signs=signs, l2=l2)
+    params = _nesterov(
+        gradient,
+        np.zeros((x.shape[1] + 1, classes.shape[0]), np.float32),
+        step=1.0 / (curvature * _top_eigenvalue(x) + l2),
+        num_iterations=num_iterations,
+    )
+    return {"weights": params[:-1], "bias": params[-1], "classes": classes}
 
 
 def _nesterov(gradient, params, *, step, num_iterations):
