@@ -34,16 +34,17 @@ KINDS = ("image", "description", "sound")
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--to", required=True, help="model dir or name")
-    parser.add_argument("--modality", help="name of the new modality")
-    parser.add_argument("--data", help="class folders or a list file")
-    parser.add_argument("--tower", default=None, help="|".join(KINDS))
-    parser.add_argument("--method", default="C")
-    parser.add_argument("--output", default=None, help="new model dir")
-    parser.add_argument("--on-corrupt", choices=("raise", "skip"))
-    parser.add_argument("--text-lines", action="store_true")
-    parser.add_argument("--eval-data", default=None)
-    parser.add_argument(
+    add = parser.add_argument
+    add("--to", required=True, help="model dir or name")
+    add("--modality", help="name of the new modality")
+    add("--data", help="class folders or a list file")
+    add("--tower", default=None, help="|".join(KINDS))
+    add("--method", default="C")
+    add("--output", default=None, help="new model dir")
+    add("--on-corrupt", choices=("raise", "skip"), default="raise")
+    add("--text-lines", action="store_true")
+    add("--eval-data", default=None)
+    add(
         "--eval-shipped",
         action="append",
         default=[],
@@ -51,25 +52,18 @@ def parse_args(argv):
         help="held-out items of a shipped modality (default: the clip-art "
         "benchmark's test split, for a model of its classes)",
     )
-    parser.add_argument("--work-dir", default=None)
-    parser.add_argument("--add-alignment-state", action="store_true")
-    parser.add_argument("--tower-preset", default="see_hear_read_alexnet_tiny")
-    parser.add_argument("--num-components", type=flags.positive_int)
-    parser.add_argument("--epochs", type=flags.positive_int, default=10)
-    parser.add_argument("--steps-per-epoch", type=flags.positive_int)
-    parser.add_argument("--batch-size", type=flags.positive_int, default=32)
-    parser.add_argument("--learning-rate", type=flags.positive_float)
-    parser.add_argument("--statreg-weight", type=flags.non_negative_float)
-    parser.add_argument("--seed", type=flags.non_negative_int, default=0)
-    parser.add_argument("--overwrite", action="store_true")
-    parser.add_argument("--verbose", type=int, default=0)
-    parser.set_defaults(
-        on_corrupt="raise",
-        num_components=10,
-        steps_per_epoch=20,
-        learning_rate=0.01,
-        statreg_weight=0.01,
-    )
+    add("--work-dir", default=None)
+    add("--add-alignment-state", action="store_true")
+    add("--tower-preset", default="see_hear_read_alexnet_tiny")
+    add("--num-components", type=flags.positive_int, default=10)
+    add("--epochs", type=flags.positive_int, default=10)
+    add("--steps-per-epoch", type=flags.positive_int, default=20)
+    add("--batch-size", type=flags.positive_int, default=32)
+    add("--learning-rate", type=flags.positive_float, default=0.01)
+    add("--statreg-weight", type=flags.non_negative_float, default=0.01)
+    add("--seed", type=flags.non_negative_int, default=0)
+    add("--overwrite", action="store_true")
+    add("--verbose", type=int, default=0)
     args = parser.parse_args(argv)
     if not args.add_alignment_state and not (args.modality and args.data):
         parser.error("--modality and --data are required")
@@ -78,25 +72,8 @@ def parse_args(argv):
 
 def import_library():
     """Imports cm_zoo (and so TensorFlow) once the flags are parsed."""
-    global cm_zoo, keras, np
-    cm_zoo, keras, np = flags.import_library("cm_zoo", "keras", "numpy")
-
-
-def model_directory(args):
-    """The export to add to: `--to`, or its copy `--output` (made once)."""
-    export = cm_zoo.export
-    source = pathlib.Path(args.to)
-    if not (source / "manifest.json").is_file():
-        models = export.available_models()
-        if args.to not in models:
-            sys.exit(f"--to {args.to!r}: no export; shipped: {sorted(models)}")
-        source = models[args.to]
-    if args.output is None:
-        return source
-    output = pathlib.Path(args.output)
-    if not (output / "manifest.json").is_file():
-        export.copy_export(source, output)
-    return output
+    global cm_zoo, keras
+    cm_zoo, keras = flags.import_library("cm_zoo", "keras")
 
 
 def ensure_alignment_state(model_dir, args):
@@ -105,75 +82,12 @@ def ensure_alignment_state(model_dir, args):
     if cm_zoo.export.alignment_state.has_alignment_state(manifest):
         return
     bench = cm_zoo.data.clipart_benchmark.load()
-    source = bench.source_modality
-    preset = manifest["training_data"].get("preset")
-    config = {
-        **cm_zoo.presets.get(preset).config(),
-        "num_classes": len(manifest["class_names"]),
-        "hidden_dim": manifest["output_widths"][cm_zoo.models.FC6],
-    }
-    backbone = cm_zoo.export.recover_backbone(model_dir, source, config)
-    config = cm_zoo.export.alignment_state.architecture_config(
-        backbone, source, config
-    )
     x, _ = bench.source_pool("train")
     print(f"fitting {args.num_components}-component priors on {len(x)} ...")
-    priors = cm_zoo.runs.modality_alignment.fit_alignment_priors(
-        backbone, source, x, num_components=args.num_components, seed=0
-    )
-    cm_zoo.export.add_alignment_state(
-        model_dir,
-        backbone,
-        source_modality=source,
-        config=config,
-        priors=priors,
-        preset=preset,
+    cm_zoo.runs.alignment_export.recover_alignment_state(
+        model_dir, bench.source_modality, x, num_components=args.num_components
     )
     print(f"added shared layers and priors to {model_dir}")
-
-
-def tower_name(args, state):
-    """The registered tower `--tower` names (a kind picks its default)."""
-    modalities = cm_zoo.modalities
-    tower = args.tower or (
-        args.modality if args.modality in modalities.ALL_MODALITIES else "image"
-    )
-    if tower == "image":
-        return (
-            state.source_modality
-            if modalities.is_image(state.source_modality)
-            else modalities.SKETCH
-        )
-    registered = cm_zoo.towers.registered_modalities()
-    if tower not in registered:
-        sys.exit(f"--tower {tower!r}: expected image or one of {registered}")
-    return tower
-
-
-def build(args, model_dir, state):
-    """`(backbone, key, kind, config)`: the new tower under the restored
-    shared layers; `key` its (canonical) training key, `kind` its input."""
-    config = {**cm_zoo.presets.get(args.tower_preset).config(), **state.config}
-    keras.utils.set_random_seed(args.seed)  # initial weights, dropout seeds
-    tower = cm_zoo.towers.build_tower(
-        tower_name(args, state), config, name=f"{args.modality}_tower"
-    )
-    kind = cm_zoo.export.contract.input_kind(args.modality, tower)
-    key = cm_zoo.runs.alignment_data.DECODER_KEYS[kind]
-    backbone = cm_zoo.runs.modality_alignment.build_alignment_backbone(
-        config, key, tower
-    )
-    cm_zoo.export.restore_upper_layers(
-        backbone, key, state.upper_weights, str(model_dir / "shared")
-    )
-    if kind == "image":
-        source = cm_zoo.export.recover_backbone(
-            model_dir, state.source_modality, state.config
-        )
-        cm_zoo.models.cmplaces.initialize_from_source(
-            backbone, source, towers=True, upper=False
-        )
-    return backbone, key, kind, config
 
 
 def read(data, kind, class_names, config, args, work_dir):
@@ -186,124 +100,103 @@ def read(data, kind, class_names, config, args, work_dir):
         on_corrupt=args.on_corrupt,
         lines_as_items=args.text_lines,
     )
-    for path, reason in items.skipped:
-        print(f"  skipped {path}: {reason}")
-    print(
-        f"{data}: {len(items.y)} items of {len(set(items.y.tolist()))} "
-        f"classes, {len(items.skipped)} unreadable skipped"
-    )
+    print(items.report(data))
     return items
 
 
-def shipped_eval_items(manifest, args, class_names, config, work_dir):
-    """`{modality: (x, y)}` of the shipped encoders' held-out items."""
+def evaluate(model_dir, args, aligned, class_names, work_dir):
+    """Retrieval of the exported new encoder against the shipped ones:
+    `--eval-data` against `--eval-shipped` (default: the benchmark's)."""
+    config = aligned.config
+    data = read(
+        args.eval_data, aligned.kind, class_names, config, args, work_dir
+    )
+    shipped = cm_zoo.export.read_manifest(model_dir)["modalities"]
     items = {}
     for entry in args.eval_shipped:
-        modality, _, data = entry.partition("=")
-        if modality not in manifest["modalities"] or not data:
+        modality, _, path = entry.partition("=")
+        if modality not in shipped or not path:
             sys.exit(f"--eval-shipped {entry!r}: expected MODALITY=DIR_OR_LIST")
         kind = cm_zoo.export.contract.input_kind(modality)
-        found = read(data, kind, class_names, config, args, work_dir / modality)
+        found = read(path, kind, class_names, config, args, work_dir / modality)
         items[modality] = (found.x, found.y)
-    bench = cm_zoo.data.clipart_benchmark.load()
-    if not items and list(bench.class_names) == list(class_names):
-        for modality in manifest["modalities"]:
-            if modality in bench.modalities and modality != args.modality:
-                items[modality] = bench.arrays(modality, "test")
-    return items
-
-
-def evaluate(model_dir, args, kind, class_names, config, work_dir):
-    """Retrieval of the exported new encoder against the shipped ones."""
-    manifest = cm_zoo.export.read_manifest(model_dir)
-    data = read(args.eval_data, kind, class_names, config, args, work_dir)
-    items = shipped_eval_items(manifest, args, class_names, config, work_dir)
+    items = items or cm_zoo.runs.alignment_export.benchmark_test_items(
+        [m for m in shipped if m != args.modality], class_names
+    )
     if not items:
         sys.exit("No held-out items of the shipped modalities: --eval-shipped")
     items[args.modality] = (data.x, data.y)
-    features = {}
-    for modality, (x, y) in items.items():
-        encoder = cm_zoo.export.load_encoder(model_dir, modality)
-        embedded = [
-            encoder(x[i : i + 64])["embedding"].numpy()
-            for i in range(0, len(x), 64)
-        ]
-        features[modality] = (np.concatenate(embedded), np.asarray(y))
-    return cm_zoo.runs.modality_alignment.alignment_retrieval(
-        args.modality, features
+    return cm_zoo.runs.alignment_export.encoder_retrieval(
+        model_dir, args.modality, items
     )
 
 
-def export(backbone, key, model_dir, args, training_data):
-    """Exports the trained path under `--modality`; returns its dir."""
-    state_weights = cm_zoo.export.alignment_state.upper_layer_weights
-    tower = backbone.towers[key]
-    exported = cm_zoo.models.CrossModalBackbone(
-        {args.modality: tower},
-        num_classes=backbone.num_classes,
-        hidden_dim=backbone.hidden_dim,
-        dropout=backbone.dropout,
-    )
-    cm_zoo.export.restore_upper_layers(
-        exported, args.modality, state_weights(backbone, key), "trained"
-    )
-    return cm_zoo.export.add_modality(
-        model_dir,
-        exported,
-        args.modality,
-        method=cm_zoo.runs.modality_alignment.ALIGNMENT_METHODS[
-            args.method
-        ].label,
-        training_data=training_data,
-        overwrite=args.overwrite,
-    )
-
-
-def main(argv=None):
-    args = parse_args(argv)
-    import_library()
-    model_dir = model_directory(args)
-    ensure_alignment_state(model_dir, args)
-    if not args.modality:
-        return model_dir
+def train(args, aligned, state, data, tower, work_dir):
+    """Trains the new tower (`--method`); returns the manifest's record."""
     run = cm_zoo.runs.modality_alignment
-    run.get_alignment_method(args.method)
-    state = cm_zoo.export.read_alignment_state(model_dir)
-    class_names = cm_zoo.export.read_manifest(model_dir)["class_names"]
-    work_dir = pathlib.Path(
-        args.work_dir
-        or f"runs/align/{model_dir.name}_{args.modality}_{args.method}"
-    )
-    backbone, key, kind, config = build(args, model_dir, state)
-    data = read(args.data, kind, class_names, config, args, work_dir)
     task = run.build_alignment_task(
-        backbone, args.method, state.priors, args.statreg_weight
+        aligned.backbone, args.method, state.priors, args.statreg_weight
     )
     history = run.train_alignment(
         task,
         data.x,
         data.y,
         run_dir=work_dir,
-        epochs=args.epochs,
-        steps_per_epoch=args.steps_per_epoch,
-        batch_size=args.batch_size,
-        learning_rate=args.learning_rate,
-        seed=args.seed,
-        verbose=args.verbose,
+        **flags.pick(args, "epochs", "steps_per_epoch", "batch_size"),
+        **flags.pick(args, "learning_rate", "seed", "verbose"),
     )
-    training_data = {
+    return {
         "data": str(args.data),
         "num_items": int(len(data.y)),
         "num_skipped": len(data.skipped),
-        "tower": tower_name(args, state),
-        "epochs": args.epochs,
-        "steps_per_epoch": args.steps_per_epoch,
-        "final_accuracy": float(history[f"{key}_accuracy"][-1]),
+        "tower": tower,
+        **flags.pick(args, "epochs", "steps_per_epoch"),
+        "final_accuracy": float(history[f"{aligned.key}_accuracy"][-1]),
         "seed": args.seed,
     }
-    target = export(backbone, key, model_dir, args, training_data)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    import_library()
+    align = cm_zoo.runs.alignment_export
+    try:
+        model_dir = align.model_to_align(args.to, args.output)
+    except ValueError as error:
+        sys.exit(f"--to {error}")
+    ensure_alignment_state(model_dir, args)
+    if not args.modality:
+        return model_dir
+    cm_zoo.runs.modality_alignment.get_alignment_method(args.method)
+    state = cm_zoo.export.read_alignment_state(model_dir)
+    class_names = cm_zoo.export.read_manifest(model_dir)["class_names"]
+    work_dir = pathlib.Path(
+        args.work_dir
+        or f"runs/align/{model_dir.name}_{args.modality}_{args.method}"
+    )
+    try:
+        tower = align.alignment_tower(
+            args.modality, args.tower, state.source_modality
+        )
+    except ValueError as error:
+        sys.exit(f"--tower {error}")
+    keras.utils.set_random_seed(args.seed)  # initial weights, dropout seeds
+    aligned = align.build_aligned_backbone(
+        model_dir, state, tower, args.modality, args.tower_preset
+    )
+    data = read(
+        args.data, aligned.kind, class_names, aligned.config, args, work_dir
+    )
+    target = align.export_aligned_modality(
+        model_dir,
+        aligned,
+        args.modality,
+        method=args.method,
+        training_data=train(args, aligned, state, data, tower, work_dir),
+        overwrite=args.overwrite,
+    )
     if args.eval_data:
-        metrics = evaluate(model_dir, args, kind, class_names, config, work_dir)
+        metrics = evaluate(model_dir, args, aligned, class_names, work_dir)
         cm_zoo.export.record_metrics(model_dir, args.modality, metrics)
         print(json.dumps({k: v for k, v in metrics.items() if k != "pairs"}))
     print(f"exported {args.modality} ({args.method}) to {target}")

@@ -92,19 +92,26 @@ def add_scaling_flags(parser, *, jit_help):
     parser.add_argument("--jit-compile", action="store_true", help=jit_help)
 
 
+def check_choice(parser, flag, value, choices):
+    """`parser.error` naming `flag`, the choices and `value` unless `value`
+    is one of `choices` (names known only once cm_zoo is imported)."""
+    if value not in choices:
+        parser.error(
+            f"argument {flag}: expected one of {list(choices)}, got {value!r}"
+        )
+
+
 def check_scaling_flags(parser, args, strategies):
     """`parser.error` naming `--strategy`/`--tpu` when they do not fit."""
-    if args.strategy not in strategies:
-        parser.error(
-            f"argument --strategy: expected one of {list(strategies)}, "
-            f"got {args.strategy!r}"
-        )
+    check_choice(parser, "--strategy", args.strategy, strategies)
     if args.tpu and args.strategy != "tpu":
         parser.error("argument --tpu: only with --strategy tpu")
 
 
 def check_at_most(parser, args, flag, limit_flag):
-    """`parser.error` unless `--flag` <= `--limit-flag`."""
+    """`parser.error` unless `--flag` <= `--limit-flag`, both read from
+    `args` (the flags, or any object with those attributes, such as the
+    training defaults they set)."""
     value = getattr(args, flag.lstrip("-").replace("-", "_"))
     limit = getattr(args, limit_flag.lstrip("-").replace("-", "_"))
     if value is not None and limit is not None and value > limit:
@@ -112,6 +119,15 @@ def check_at_most(parser, args, flag, limit_flag):
             f"argument {flag}: must be at most {limit_flag} ({limit}), "
             f"got {value}"
         )
+
+
+def pick(args, *names):
+    """`{name: args.<name>}` of the flags `names`, as keyword arguments.
+
+    >>> pick(argparse.Namespace(seed=1, epochs=2, verbose=0), "seed", "epochs")
+    {'seed': 1, 'epochs': 2}
+    """
+    return {name: getattr(args, name) for name in names}
 
 
 def with_flags(defaults, args):

@@ -38,6 +38,7 @@ ALLOWED_IMPORTS = {
             "modalities",
             "models",
             "presets",
+            "towers",
             "training",
         ),
     ),

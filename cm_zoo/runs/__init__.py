@@ -8,6 +8,7 @@ over seeds into Table 1.
 
 from cm_zoo.runs import alignment_data
 from cm_zoo.runs import alignment_demo
+from cm_zoo.runs import alignment_export
 from cm_zoo.runs import cmplaces_table
 from cm_zoo.runs import modality_alignment
 from cm_zoo.runs import see_hear_read_regime
@@ -44,6 +45,7 @@ __all__ = [
     "SeeHearReadJob",
     "alignment_data",
     "alignment_demo",
+    "alignment_export",
     "augment_dataset",
     "augmented_dataset",
     "backbone_encoder",

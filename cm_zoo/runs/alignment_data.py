@@ -50,6 +50,24 @@ class LabelledData:
     y: np.ndarray
     skipped: list
 
+    def report(self, source):
+        """What was read from `source`: each file skipped, then the counts.
+
+        Example:
+        >>> from cm_zoo.runs.alignment_data import LabelledData
+        >>> data = LabelledData(np.zeros(3), np.array([0, 1, 1]),
+        ...     [("a.png", "not a picture")])
+        >>> print(data.report("my_data/"))
+          skipped a.png: not a picture
+        my_data/: 3 items of 2 classes, 1 unreadable skipped
+        """
+        lines = [f"  skipped {path}: {why}" for path, why in self.skipped]
+        lines.append(
+            f"{source}: {len(self.y)} items of {len(set(self.y.tolist()))} "
+            f"classes, {len(self.skipped)} unreadable skipped"
+        )
+        return "\n".join(lines)
+
 
 def list_labelled_files(data, kind, class_names):
     """Returns `(paths, labels)` of a class-folder tree or a list file.

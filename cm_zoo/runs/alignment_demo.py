@@ -19,8 +19,8 @@ from PIL import ImageFilter
 
 from cm_zoo import modalities
 from cm_zoo.data import clipart_benchmark
-from cm_zoo.export import load_encoder
-from cm_zoo.runs.modality_alignment import alignment_retrieval
+from cm_zoo.runs.alignment_export import benchmark_test_items
+from cm_zoo.runs.alignment_export import encoder_retrieval
 
 SOUND_RATE = 16000
 FILE_RATE = 22050
@@ -189,7 +189,7 @@ def summary_table(results):
 def shipped_reference(model_dir):
     """The shipped sketch encoder's retrieval against the other shipped
     ones (clipart, description) on the benchmark's test items: what a
-    modality trained with the model reaches (`alignment_retrieval`).
+    modality trained with the model reaches (`encoder_retrieval`).
 
     Example:
     >>> from cm_zoo.export import available_models
@@ -202,11 +202,6 @@ def shipped_reference(model_dir):
     >>> reference["map_over_chance"] > 1
     True
     """
-    bench = clipart_benchmark.load()
-    features = {}
     shipped = (modalities.CLIPART, modalities.SKETCH, modalities.DESCRIPTION)
-    for modality in shipped:
-        x, y = bench.arrays(modality, "test")
-        encoder = load_encoder(model_dir, modality)
-        features[modality] = (encoder(x)["embedding"].numpy(), y)
-    return alignment_retrieval(modalities.SKETCH, features)
+    items = benchmark_test_items(shipped)
+    return encoder_retrieval(model_dir, modalities.SKETCH, items)

@@ -11,77 +11,31 @@ import textwrap
 import align_modality
 import numpy as np
 import pytest
-import tensorflow as tf
 from PIL import Image
 
-from cm_zoo import presets
-from cm_zoo.export import export_encoders
 from cm_zoo.export import load_encoder
 from cm_zoo.export import read_manifest
 from cm_zoo.export.manifest import hash_tree
-from cm_zoo.models.cmplaces import build_cmplaces_backbone
 from cm_zoo.runs.alignment_data import read_labelled_data
-from cm_zoo.runs.modality_alignment import fit_alignment_priors
+from tests.runs.tiny_export import CLASSES
+from tests.runs.tiny_export import images
+from tests.runs.tiny_export import write_export
 
 ROOT = pathlib.Path(__file__).parents[2]
-CLASSES = ["beach", "forest", "library"]
-COLOURS = {
-    "beach": (250, 220, 120),
-    "forest": (20, 140, 40),
-    "library": (90, 40, 20),
-}
 
 
 @pytest.fixture(scope="module")
 def export_dir(tmp_path_factory):
     """A tiny clipart/description export carrying shared layers, priors."""
-    config = presets.get("cmplaces_alexnet_tiny").config(
-        image_size=32,
-        conv_filters=[4] * 5,
-        conv1_kernel_size=3,
-        conv1_strides=1,
-        hidden_dim=8,
-        num_classes=len(CLASSES),
-        text_hidden_dim=8,
-        text_num_buckets=64,
-        text_embedding_dim=4,
-    )
-    tf.keras.utils.set_random_seed(0)
-    backbone = build_cmplaces_backbone(config, ["clipart", "description"])
-    images = _images(np.repeat(np.arange(3), 8), seed=1)
-    priors = fit_alignment_priors(backbone, "clipart", images, num_components=2)
     root = tmp_path_factory.mktemp("saved_models")
-    export_encoders(
-        backbone,
-        root,
-        model_name="tiny",
-        method="C",
-        class_names=CLASSES,
-        alignment={
-            "source_modality": "clipart",
-            "config": config,
-            "priors": priors,
-            "preset": "cmplaces_alexnet_tiny",
-        },
-    )
+    write_export(root)
     return root
-
-
-def _images(labels, seed):
-    """Class-coloured noisy pictures of varied sizes."""
-    rng = np.random.default_rng(seed)
-    out = []
-    for label in labels:
-        colour = np.array(COLOURS[CLASSES[label]], "float32")
-        noise = rng.normal(0, 30, (40, 40, 3))
-        out.append(np.clip(colour + noise, 0, 255).astype("uint8"))
-    return np.stack(out)
 
 
 def _class_folders(root, per_class=4, seed=0):
     for label, name in enumerate(CLASSES):
         (root / name).mkdir(parents=True)
-        for i, image in enumerate(_images([label] * per_class, seed + label)):
+        for i, image in enumerate(images([label] * per_class, seed + label)):
             Image.fromarray(image).save(root / name / f"{i}.png")
     return root
 
@@ -279,7 +233,7 @@ def test_killed_run_resumes_to_the_uninterrupted_encoder(export_dir, tmp_path):
         text=True,
     )
     assert resumed.returncode == 0, resumed.stderr[-2000:]
-    x = _images([0, 1, 2], seed=5)
+    x = images([0, 1, 2], seed=5)
     whole = load_encoder(tmp_path / "whole" / "tiny" / "doodle")(x)
     cut = load_encoder(tmp_path / "cut" / "tiny" / "doodle")(x)
     np.testing.assert_allclose(cut["fc7"], whole["fc7"], atol=1e-5)
