@@ -77,28 +77,9 @@ def classifier_transfer_accuracy(
     >>> out["accuracy"][("natural", "natural")], round(out["chance"], 3)
     (1.0, 0.333)
     """
-    train_features = _checks.check_features(train_features, "train_features")
-    test_features = _checks.check_features(test_features, "test_features")
-    _checks.check_same_dim(
-        {
-            "train_features": next(iter(train_features.values()))[0],
-            "test_features": next(iter(test_features.values()))[0],
-        },
-        "train_features/test_features",
+    train_features, test_features, train_modalities = _checked_features(
+        train_features, test_features, train_modalities, classes
     )
-    if train_modalities is None:
-        train_modalities = list(train_features)
-    for modality in train_modalities:
-        if modality not in train_features:
-            raise ValueError(
-                f"`train_modalities` names {modality!r}, which is not in "
-                f"`train_features`. Found: {list(train_features)}"
-            )
-    if classes is not None:
-        classes = sorted({int(c) for c in classes})
-        test_features = _checks.keep_classes(
-            test_features, classes, "test_features"
-        )
     scored_labels = np.unique(
         np.concatenate([labels for _, labels in test_features.values()])
     )
@@ -138,6 +119,34 @@ def classifier_transfer_accuracy(
         },
         "l2": chosen,
     }
+
+
+def _checked_features(train_features, test_features, train_modalities, classes):
+    """Checked features, test items of `classes` only, and the list of
+    training modalities (all by default)."""
+    train_features = _checks.check_features(train_features, "train_features")
+    test_features = _checks.check_features(test_features, "test_features")
+    _checks.check_same_dim(
+        {
+            "train_features": next(iter(train_features.values()))[0],
+            "test_features": next(iter(test_features.values()))[0],
+        },
+        "train_features/test_features",
+    )
+    if train_modalities is None:
+        train_modalities = list(train_features)
+    for modality in train_modalities:
+        if modality not in train_features:
+            raise ValueError(
+                f"`train_modalities` names {modality!r}, which is not in "
+                f"`train_features`. Found: {list(train_features)}"
+            )
+    if classes is not None:
+        classes = sorted({int(c) for c in classes})
+        test_features = _checks.keep_classes(
+            test_features, classes, "test_features"
+        )
+    return train_features, test_features, train_modalities
 
 
 def choose_l2(fit, embeddings, labels, candidates, *, num_iterations=300):

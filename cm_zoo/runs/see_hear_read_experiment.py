@@ -80,7 +80,15 @@ def teacher_items(
 
 
 def teacher_class_names(bench, labels="categories"):
-    """The names of the teacher's classes under `labels` (`teacher_items`)."""
+    """The names of the teacher's classes under `labels` (`teacher_items`).
+
+    Example:
+    >>> from cm_zoo.runs import see_hear_read_experiment as experiment
+    >>> bench = cm_zoo.data.clipart_benchmark.load()
+    >>> names = experiment.teacher_class_names(bench, "folders")
+    >>> len(experiment.teacher_class_names(bench)), names[:2]
+    (28, ['animals/birds', 'animals/bugs'])
+    """
     if labels == "folders":
         return teacher_labels.folder_labels(bench)[1]
     return list(bench.class_names)

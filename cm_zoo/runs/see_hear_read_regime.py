@@ -262,6 +262,24 @@ def summarize(result, *, command, settings, layer="fc7"):
         `sound_text` (mean ratio of the two directions and the goal),
         `classifier_transfer` (per `train->test`: `values`, CI fields;
         `chance`), `best_epochs`, `train_seconds`.
+
+    Example:
+    >>> from cm_zoo.runs import see_hear_read_regime as regime
+    >>> def split(rank):
+    ...     cell = {"median_rank": rank, "chance": 50.5}
+    ...     return {"median_rank": {"fc7": {
+    ...         f"{a}->{b}": cell for a, b in regime.DIRECTIONS}},
+    ...         "classifier_transfer": {"accuracy": {"sound->sound": .5},
+    ...                                 "chance": .25, "num_test": {}},
+    ...         "num_test_triplets": 100, "best_epoch": 3,
+    ...         "train_seconds": 1.}
+    >>> summary = regime.summarize(
+    ...     {"teacher": {}, "splits": [split(9.), split(11.)]},
+    ...     command="python x.py", settings={})
+    >>> summary["median_rank"]["sound->description"]["mean"]
+    10.0
+    >>> summary["sound_text"]["goal_met"]
+    True
     """
     splits = result["splits"]
     ranks = {}

@@ -62,6 +62,14 @@ class SeeHearReadJob:
         seed: int. Seeds weights and data order.
         save_every_steps: int or None. Also checkpoint every N steps.
         verbose: int. Keras verbosity.
+
+    Example:
+    >>> from cm_zoo.runs import SeeHearReadJob
+    >>> preset = cm_zoo.presets.get("see_hear_read_alexnet_tiny")
+    >>> job = SeeHearReadJob(preset=preset.name, training=preset.training,
+    ...                      teacher_data="pool", teacher_labels="folders")
+    >>> job.loss, job.train_splits
+    ('both', 'train')
     """
 
     preset: str
@@ -206,7 +214,17 @@ def evaluate(backbone, bench):
 
 
 def run_config(job, bench, run_args):
-    """`run_config.json` of a run: names, data manifest and settings."""
+    """`run_config.json` of a run: names, data manifest and settings.
+
+    Example:
+    >>> from cm_zoo.runs import SeeHearReadJob, see_hear_read_training
+    >>> preset = cm_zoo.presets.get("see_hear_read_alexnet_tiny")
+    >>> job = SeeHearReadJob(preset=preset.name, training=preset.training)
+    >>> bench = cm_zoo.data.clipart_benchmark.load()
+    >>> config = see_hear_read_training.run_config(job, bench, {"seed": 0})
+    >>> config["model_name"], config["args"]["seed"]
+    ('see_hear_read_both', 0)
+    """
     return {
         "model_name": f"see_hear_read_{job.loss}",
         "method": LOSSES[job.loss][0],
