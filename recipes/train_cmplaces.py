@@ -119,14 +119,10 @@ def import_library():
 
 def check_names(parser, args):
     """Checks method, preset, layer and strategy names against cm_zoo."""
-    methods = list(cm_zoo.models.cmplaces.METHODS)
-    if args.method not in methods + ["all"]:
-        parser.error(f"argument --method: expected one of {methods + ['all']}")
-    if args.preset not in cm_zoo.presets.names("cmplaces"):
-        parser.error(
-            "argument --preset: expected one of "
-            f"{cm_zoo.presets.names('cmplaces')}, got {args.preset!r}"
-        )
+    methods = list(cm_zoo.models.cmplaces.METHODS) + ["all"]
+    flags.check_choice(parser, "--method", args.method, methods)
+    presets = cm_zoo.presets.names("cmplaces")
+    flags.check_choice(parser, "--preset", args.preset, presets)
     layers = [s for s in args.statreg_layers.split(",") if s]
     if not layers or set(layers) - set(cm_zoo.evaluation.RETRIEVAL_LAYERS):
         parser.error(
@@ -170,21 +166,11 @@ def make_job(parser, args, bench):
         training=training,
         holdout=tuple(holdout_labels(parser, args.holdout_categories, bench)),
         statreg_layers=tuple(s for s in args.statreg_layers.split(",") if s),
-        augment=args.augment,
-        include_val=args.include_val,
-        include_paired=args.include_paired,
-        include_lexicon=args.include_lexicon,
-        eval_split=args.eval_split,
-        seed=args.seed,
-        save_every_steps=args.save_every_steps,
-        jit_compile=args.jit_compile,
-        verbose=args.verbose,
+        **flags.pick(args, "augment", "include_val", "include_paired"),
+        **flags.pick(args, "include_lexicon", "eval_split", "seed"),
+        **flags.pick(args, "save_every_steps", "jit_compile", "verbose"),
     )
-    if job.training.freeze_epochs > job.training.epochs:
-        parser.error(
-            "argument --freeze-epochs: must be at most --epochs "
-            f"({job.training.epochs}), got {job.training.freeze_epochs}"
-        )
+    flags.check_at_most(parser, job.training, "--freeze-epochs", "--epochs")
     return job
 
 
@@ -201,11 +187,9 @@ def main(argv=None):
             **{**vars(args), "batch_size": job.training.batch_size}
         )
     )
-    methods = (
-        list(cm_zoo.models.cmplaces.METHODS)
-        if args.method == "all"
-        else [args.method]
-    )
+    methods = [args.method]
+    if args.method == "all":
+        methods = list(cm_zoo.models.cmplaces.METHODS)
     results = cm_zoo.runs.train_cmplaces(
         methods,
         bench,

@@ -4,7 +4,7 @@ import pathlib
 
 import pytest
 
-from tests.runs.cmplaces_table_test import write_cell
+from tests.runs.table_cells import write_cell
 
 RECIPE = pathlib.Path(__file__).parents[2] / "recipes" / "run_cmplaces_table.py"
 
