@@ -16,6 +16,9 @@ tie as a single threshold; the two agree whenever scores are distinct,
 which is the case with probability 1 for continuous embeddings.
 """
 
+import os
+from concurrent import futures
+
 import numpy as np
 
 from cm_zoo.evaluation import _checks
@@ -120,16 +123,25 @@ def _query_metrics(
     ap = np.empty(num_queries)
     pr = np.empty(num_queries)
     num_relevant = np.empty(num_queries, dtype=np.int64)
-    for start, stop, cosine in _checks.cosine_chunks(
-        queries, targets, chunk_size
-    ):
-        relevant = q_labels[start:stop, None] == t_labels[None, :]  # [n, N]
-        exclude = None if self_indices is None else self_indices[start:stop]
-        if exclude is not None:
-            relevant[np.arange(stop - start), exclude] = False
-        ap[start:stop], pr[start:stop], num_relevant[start:stop] = (
-            _chunk_metrics(cosine, relevant, exclude, k)
-        )
+    # The ranking is row-independent NumPy that releases the GIL: its rows
+    # are split over one thread per core, as the matmul's are by BLAS.
+    workers = os.cpu_count() or 1
+    with futures.ThreadPoolExecutor(workers) as pool:
+        for start, stop, cosine in _checks.cosine_chunks(
+            queries, targets, chunk_size
+        ):
+            exclude = None if self_indices is None else self_indices[start:stop]
+            ap[start:stop], pr[start:stop], num_relevant[start:stop] = (
+                _parallel_chunk_metrics(
+                    pool,
+                    workers,
+                    cosine,
+                    q_labels[start:stop],
+                    t_labels,
+                    exclude,
+                    k,
+                )
+            )
     return {
         "average_precision": ap,
         "precision_at_k": pr,
@@ -138,16 +150,38 @@ def _query_metrics(
     }
 
 
-def _chunk_metrics(cosine, relevant, exclude, k):
+def _parallel_chunk_metrics(
+    pool, workers, cosine, q_labels, t_labels, exclude, k
+):
+    """`_chunk_metrics` of `workers` row blocks of `cosine` at once."""
+    bounds = np.linspace(0, cosine.shape[0], workers + 1).astype(int)
+    parts = [
+        pool.submit(
+            _chunk_metrics,
+            cosine[a:b],
+            q_labels[a:b],
+            t_labels,
+            None if exclude is None else exclude[a:b],
+            k,
+        )
+        for a, b in zip(bounds[:-1], bounds[1:])
+        if b > a
+    ]
+    return [np.concatenate(v) for v in zip(*(p.result() for p in parts))]
+
+
+def _chunk_metrics(cosine, q_labels, t_labels, exclude, k):
     """AP, precision@k and relevant counts for one block. Overwrites `cosine`.
 
     Args:
-        cosine: float32 `[n, N]`, consumed as scratch space.
-        relevant: bool `[n, N]`, False at excluded entries.
+        cosine: float32 `[n, N]`, C-contiguous rows, consumed as scratch.
+        q_labels: int `[n]`.
+        t_labels: int `[N]`.
         exclude: int `[n]` or None. Column to drop from each row's ranking.
         k: int.
     """
     n = cosine.shape[0]
+    relevant = q_labels[:, None] == t_labels[None, :]  # [n, N]
     np.clip(cosine, -1.0, 1.0, out=cosine)
     # Negate so that the best target sorts first; -0.0 + 0.0 is +0.0.
     np.negative(cosine, out=cosine)

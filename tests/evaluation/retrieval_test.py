@@ -84,6 +84,24 @@ def test_chunked_equals_unchunked(chunk_size):
         np.testing.assert_array_equal(whole[key], chunked[key])
 
 
+@pytest.mark.parametrize("workers", [2, 3, 40])
+def test_rows_split_over_threads_equal_one_thread(monkeypatch, workers):
+    _, _, t, tl = _random_problem(5)
+    index = np.arange(0, 300, 9)  # 34 queries, chunks of 16: ragged blocks
+
+    def run():
+        return average_precision.query_average_precision(
+            t[index], tl[index], t, tl, self_indices=index, chunk_size=16
+        )
+
+    monkeypatch.setattr(average_precision.os, "cpu_count", lambda: 1)
+    single = run()
+    monkeypatch.setattr(average_precision.os, "cpu_count", lambda: workers)
+    split = run()
+    for key in single:
+        np.testing.assert_array_equal(single[key], split[key])
+
+
 def test_ties_are_ranked_irrelevant_first():
     # Both targets identical to the query: the relevant one ranks second.
     out = average_precision.query_average_precision(
