@@ -47,12 +47,26 @@ class ExportedEncoder:
         self.kind = manifest["inputs"][modality].get(
             "kind"
         ) or contract.input_kind(modality)
+        # The restored `__call__` would pick one of its two traced concrete
+        # functions on every call by binding and hashing the arguments,
+        # most of a batch-1 call's Python time; they are looked up once.
+        # Each is called with its `training` value too: without it the
+        # binding fails and falls back to the flat signature, after
+        # formatting an error message that prints the input.
+        spec = contract.input_spec(modality, self.kind)
+        self._concrete_calls = {
+            training: saved_model.__call__.get_concrete_function(
+                spec, training=training
+            )
+            for training in (False, True)
+        }
 
     def __call__(self, x, training=False):
         x = contract.check_input(self.modality, x, self.path, self.kind)
         if self.kind == modalities.DESCRIPTION and tf.executing_eagerly():
             _warn_about_text(x, self.path)
-        return self.saved_model(x, training=bool(training))
+        training = bool(training)
+        return self._concrete_calls[training](x, training=training)
 
     @property
     def variables(self):

@@ -40,17 +40,10 @@ class HubEncoderLayer(keras.layers.Layer):
         `(batch, width)` float32, `width` from the manifest.
 
     Example:
-    >>> import tempfile
-    >>> from cm_zoo.export import HubEncoderLayer, export_encoders
-    >>> from cm_zoo.models import CrossModalBackbone
-    >>> from cm_zoo.towers import ImageTower
-    >>> tower = ImageTower(image_size=32, conv_filters=[4] * 5,
-    ...                    conv1_kernel_size=3, conv1_strides=1)
-    >>> backbone = CrossModalBackbone({"sketch": tower}, num_classes=2,
-    ...                               hidden_dim=8)
-    >>> root = export_encoders(backbone, tempfile.mkdtemp(), model_name="m",
-    ...                        method="demo", class_names=["a", "b"])
-    >>> layer = HubEncoderLayer(str(root / "sketch"))
+    >>> from cm_zoo.export import HubEncoderLayer
+    >>> from cm_zoo.export import shipped_encoders
+    >>> path = shipped_encoders.SHIPPED_DIR / "cmplaces_method_c" / "sketch"
+    >>> layer = HubEncoderLayer(str(path))
     >>> pixels = keras.Input((None, None, 3), dtype="uint8")
     >>> head = keras.layers.Dense(4)(layer(pixels))
     >>> model = keras.Model(pixels, head)

@@ -35,6 +35,21 @@ def test_loaded_encoder_embeds(exported, backbone):
     assert len(encoder.trainable_variables) > 0
 
 
+def test_training_flag_picks_the_training_graph(exported, backbone):
+    _, model_dir = exported
+    encoder = load_encoder(model_dir / "sketch")
+    pixels = np.random.default_rng(0).integers(0, 256, (16, 32, 32, 3))
+    pixels = pixels.astype("uint8")
+    inference = backbone.encode("sketch", pixels, training=False)["fc7"]
+    for training in (False, 0, None):
+        np.testing.assert_allclose(
+            encoder(pixels, training=training)["fc7"], inference, atol=1e-5
+        )
+    # fc6 dropout (0.5) runs only in the training graph.
+    trained = encoder(pixels, training=True)["fc7"].numpy()
+    assert np.abs(trained - inference.numpy()).max() > 1e-3
+
+
 def test_tampered_variables_file_is_refused(model_copy):
     data = model_copy / "sketch" / "variables" / "variables.data-00000-of-00001"
     payload = bytearray(data.read_bytes())
