@@ -24,8 +24,9 @@ def make_multimodal_dataset(
     """Builds an infinite dataset of weakly aligned multimodal batches.
 
     Each modality is sampled independently (its own order, its own size);
-    the caller sets `steps_per_epoch`. Rows are gathered by a parallel map,
-    batched with `drop_remainder=True` (static batch size) and prefetched.
+    the caller sets `steps_per_epoch`. Row indices are batched with
+    `drop_remainder=True` (static batch size); one parallel map call per
+    step gathers the rows of every modality; batches are prefetched.
 
     Args:
         arrays_by_modality: dict. `{modality: (x, y)}`, `x` an array whose
@@ -65,27 +66,32 @@ def make_multimodal_dataset(
             "`arrays_by_modality` must map at least one modality to (x, y). "
             "Received: {}"
         )
-    streams = {}
-    for offset, modality in enumerate(sorted(arrays_by_modality)):
+    keys = sorted(arrays_by_modality)
+    tensors, index_batches = [], []
+    for offset, modality in enumerate(keys):
         modalities.validate(modality)
-        x, y = arrays_by_modality[modality]
-        x, y = _as_tensors(modality, x, y)
+        x, y = _as_tensors(modality, *arrays_by_modality[modality])
         modality_seed = None if seed is None else seed + offset
         indices = _index_stream(
             y.numpy(), shuffle, modality_seed, balance_classes
         )
-        streams[modality] = indices.map(
-            lambda i, x=x, y=y: (tf.gather(x, i), tf.gather(y, i)),
-            num_parallel_calls=tf.data.AUTOTUNE,
-            deterministic=deterministic,
-        ).batch(batch_size, drop_remainder=True)
-    keys = sorted(streams)
-    dataset = tf.data.Dataset.zip(tuple(streams[k] for k in keys))
-    dataset = dataset.map(
-        lambda *pairs: (
-            {k: p[0] for k, p in zip(keys, pairs)},
-            {k: p[1] for k, p in zip(keys, pairs)},
+        tensors.append((x, y))
+        index_batches.append(indices.batch(batch_size, drop_remainder=True))
+
+    def gather(*batch_indices):  # one call per step gathers every modality
+        rows = [
+            (tf.gather(x, i), tf.gather(y, i))
+            for (x, y), i in zip(tensors, batch_indices)
+        ]
+        return (
+            {k: row[0] for k, row in zip(keys, rows)},
+            {k: row[1] for k, row in zip(keys, rows)},
         )
+
+    dataset = tf.data.Dataset.zip(tuple(index_batches)).map(
+        gather,
+        num_parallel_calls=tf.data.AUTOTUNE,
+        deterministic=deterministic,
     )
     options = tf.data.Options()
     options.deterministic = deterministic
