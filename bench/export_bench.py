@@ -7,7 +7,7 @@ the sketch and description encoders are then called three ways:
   (b) `cm_zoo.export.load_encoder` (manifest-verified, input-checked);
   (c) the bare `tf.saved_model.load` object (what `hub.load` returns),
 at batch 1 (latency) and batch 64 (throughput), with calls of the three
-alternating in blocks; medians are kept. Target: (b) within 1.1x of (a).
+alternating in blocks; medians are kept. Target: (b) within 1.05x of (a).
 
 Prints per-case timings, `<modality>_b<batch>_loaded_over_inprocess=`,
 `..._saved_model_over_inprocess=`, and last `ratio=<x>`: the worst

@@ -93,12 +93,12 @@ def pass_seconds(dataset):
     return statistics.median(times)
 
 
-def fit_ours(x, iterations):
+def fit_ours(x, iterations, num_components=NUM_COMPONENTS):
     """Seconds of each EM iteration (M-step + E-pass) and the prior."""
     stamps = []
     prior = cm_zoo.layers.fit_diagonal_gmm(
         x,
-        NUM_COMPONENTS,
+        num_components,
         max_iterations=iterations,
         tolerance=0.0,
         seed=0,
