@@ -13,11 +13,15 @@ on input (target: 0). The time from a new iterator to its first batch
 
 Part 2, list-file pipelines, JPEG then PNG: 2,000 files (96x96 clip-art
 images of the benchmark, 28 class folders) are written to a temporary
-directory with a `relative/path label` list file, and one epoch at 64x64,
-batch 32, is read by `cm_zoo.data.make_list_dataset` and by
-`keras.utils.image_dataset_from_directory` (unshuffled), alternately; a
-plain loop of `cm_zoo.data.decode_image_file` (PIL, one thread) over the
-same files is shown for scale.
+directory with a `relative/path label` list file in the folder walk's
+order, and one epoch at 64x64, batch 32, is read by
+`cm_zoo.data.make_list_dataset(..., batch_size=32, dtype="float32")` and by
+`keras.utils.image_dataset_from_directory` (unshuffled, batch 32): the
+same float32 `[32, 64, 64, 3]` batches (the first is checked equal), same
+process and tf.data defaults (AUTOTUNE). Each reader runs one untimed
+epoch, then epochs alternate (`interleaved_medians`), medians kept. Our
+uint8 default and a plain loop of `cm_zoo.data.decode_image_file` (PIL,
+one thread) over the same files are shown for scale.
 
 Prints items/s figures, `input_bound_fraction=`, `list_vs_keras_jpeg=`,
 `list_vs_keras_png=` and `list_vs_keras=` (ours items/s / Keras items/s;
@@ -29,13 +33,16 @@ collected by pytest.
 """
 
 import argparse
+import functools
 import os
 import statistics
 import tempfile
 import time
 
 import keras
+import numpy as np
 import tensorflow as tf
+from interleaved_timing import interleaved_medians
 from PIL import Image
 
 import cm_zoo
@@ -125,7 +132,11 @@ def training_part(bench, batch_size, steps, repeats):
 
 
 def write_images(bench, directory, num_files, extension):
-    """Image files in one folder per class, and a list file; returns it."""
+    """Image files in one folder per class, and a list file; returns it.
+
+    The list is in the order `image_dataset_from_directory` walks the
+    folders (sorted paths), so both readers yield the same batches.
+    """
     x, y = bench.arrays("clipart", "train")
     lines = []
     for i in range(num_files):
@@ -137,51 +148,79 @@ def write_images(bench, directory, num_files, extension):
         lines.append(f"{name} {y[row]}")
     list_path = os.path.join(directory, "train.txt")
     with open(list_path, "w") as f:
-        f.write("\n".join(lines) + "\n")
+        f.write("\n".join(sorted(lines)) + "\n")
     return list_path
+
+
+def list_readers(list_path, directory, batch_size):
+    """Ours (float32, as Keras yields; and our uint8 default) and Keras'."""
+
+    def ours(dtype):
+        dataset, _ = cm_zoo.data.make_list_dataset(
+            list_path,
+            "clipart",
+            image_size=IMAGE_SIZE,
+            batch_size=batch_size,
+            dtype=dtype,
+        )
+        return dataset.prefetch(tf.data.AUTOTUNE)
+
+    def theirs():
+        return keras.utils.image_dataset_from_directory(
+            directory,
+            labels="inferred",
+            image_size=(IMAGE_SIZE, IMAGE_SIZE),
+            batch_size=batch_size,
+            shuffle=False,
+            verbose=False,
+        ).prefetch(tf.data.AUTOTUNE)
+
+    return {
+        "ours": lambda: ours("float32"),
+        "keras": theirs,
+        "ours_uint8": lambda: ours("uint8"),
+    }
+
+
+def check_same_batches(readers):
+    """Both readers give equal first batches: same size, dtype and values."""
+    (x, y), (x_keras, y_keras) = (
+        next(iter(readers[name]())) for name in ("ours", "keras")
+    )
+    if x.dtype != x_keras.dtype or not np.array_equal(x, x_keras):
+        raise RuntimeError(f"different pictures: {x.dtype} / {x_keras.dtype}")
+    if not np.array_equal(y, y_keras):
+        raise RuntimeError("different labels")
 
 
 def list_part(bench, extension, num_files, batch_size, repeats):
     """Ours / Keras items per second over the same image files."""
     with tempfile.TemporaryDirectory() as directory:
         list_path = write_images(bench, directory, num_files, extension)
-
-        def ours():
-            dataset, _ = cm_zoo.data.make_list_dataset(
-                list_path, "clipart", image_size=IMAGE_SIZE
-            )
-            return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
-
-        def theirs():
-            return keras.utils.image_dataset_from_directory(
-                directory,
-                labels="inferred",
-                image_size=(IMAGE_SIZE, IMAGE_SIZE),
-                batch_size=batch_size,
-                shuffle=False,
-                verbose=False,
-            ).prefetch(tf.data.AUTOTUNE)
-
+        readers = list_readers(list_path, directory, batch_size)
+        check_same_batches(readers)
         paths, _ = cm_zoo.data.read_list_file(list_path)
         start = time.perf_counter()
         for path in paths:
             cm_zoo.data.decode_image_file(path, IMAGE_SIZE)
         serial_s = time.perf_counter() - start
-        readers = {"ours": ours, "keras": theirs}
-        times = {name: [] for name in readers}
-        for repeat in range(repeats):
-            order = list(readers) if repeat % 2 == 0 else list(readers)[::-1]
-            for name in order:
-                seconds, count = epoch_seconds(readers[name]())
-                if count != num_files:
-                    raise RuntimeError(f"{name} read {count} of {num_files}")
-                times[name].append(seconds)
-    rates = {k: num_files / statistics.median(v) for k, v in times.items()}
+
+        def epoch(name):
+            count = sum(int(x.shape[0]) for x, _ in readers[name]())
+            if count != num_files:
+                raise RuntimeError(f"{name} read {count} of {num_files}")
+
+        epochs = {name: functools.partial(epoch, name) for name in readers}
+        for run in epochs.values():  # warm up: trace, fill the page cache
+            run()
+        seconds = interleaved_medians(epochs, repeats, 1)
+    rates = {k: num_files / v for k, v in seconds.items()}
     print(
         f"{extension} list pipeline ({num_files} files, "
-        f"{IMAGE_SIZE}x{IMAGE_SIZE}, batch {batch_size}): "
+        f"{IMAGE_SIZE}x{IMAGE_SIZE}, batch {batch_size}, float32 both): "
         f"make_list_dataset={rates['ours']:.0f} items/s "
         f"image_dataset_from_directory={rates['keras']:.0f} items/s "
+        f"make_list_dataset_uint8={rates['ours_uint8']:.0f} items/s "
         f"serial_pil_loop={num_files / serial_s:.0f} items/s"
     )
     return rates["ours"] / rates["keras"]

@@ -3,6 +3,7 @@ import os
 import sys
 import wave
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -229,3 +230,104 @@ def test_picture_only_pil_reads_is_named_with_the_reason(tmp_path):
 
     assert [y for _, y in rows] == [1]
     assert [os.path.basename(p) for p, _ in report.skipped] == ["b.tiff"] * 2
+
+
+def _write_mixed_pictures(tmp_path):
+    """12 list lines: distinct small pictures, 5 of them bad, in runs."""
+    rng = np.random.default_rng(0)
+    bad = {0: b"", 4: b"not a picture", 5: b"\x89PNG\r\n\x1a\nxx", 11: b""}
+    lines = []
+    for i in range(12):
+        name = f"{i:02d}.png"
+        if i in bad:
+            (tmp_path / name).write_bytes(bad[i])
+        elif i != 7:  # 07.png is listed but missing
+            pixels = rng.integers(0, 256, (5 + i, 7, 3), dtype=np.uint8)
+            Image.fromarray(pixels).save(tmp_path / name)
+        lines.append(f"{name} {i}")
+    return _write_list(tmp_path, lines), [1, 2, 3, 6, 8, 9, 10]
+
+
+def test_batches_are_full_and_equal_the_records_despite_bad_files(tmp_path):
+    list_path, good = _write_mixed_pictures(tmp_path)
+    one_by_one, _ = data.make_list_dataset(
+        list_path, "natural", image_size=6, on_corrupt="skip"
+    )
+    batched, report = data.make_list_dataset(
+        list_path, "natural", image_size=6, on_corrupt="skip", batch_size=3
+    )
+    with pytest.warns(UserWarning, match="Skipping"):
+        records = _collect(one_by_one)
+        batches = [(x.numpy(), y.numpy()) for x, y in batched]
+
+    assert [len(y) for _, y in batches] == [3, 3, 1]
+    assert np.concatenate([y for _, y in batches]).tolist() == good
+    assert [y for _, y in records] == good
+    np.testing.assert_array_equal(
+        np.concatenate([x for x, _ in batches]), [x for x, _ in records]
+    )
+    assert [os.path.basename(p) for p, _ in report.skipped] == [
+        "00.png",
+        "04.png",
+        "05.png",
+        "07.png",
+        "11.png",
+    ]
+
+
+def test_batched_raise_names_the_first_bad_file(tmp_path):
+    list_path, _ = _write_mixed_pictures(tmp_path)
+    (tmp_path / "00.png").unlink()  # now missing: still the first bad one
+    dataset, _ = data.make_list_dataset(
+        list_path, "sketch", image_size=6, batch_size=4
+    )
+    with pytest.raises(
+        tf.errors.InvalidArgumentError, match="(?s)00.png.*No such file"
+    ):
+        _collect(dataset)
+
+
+def test_float32_pictures_are_what_keras_directory_reader_gives(tmp_path):
+    rng = np.random.default_rng(1)
+    names = ["c0/0.png", "c1/1.jpg", "c0/2.png"]  # Keras' order: 0, 2, 1
+    for i, name in enumerate(names):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        pixels = rng.integers(0, 256, (13, 9 + i, 3), dtype=np.uint8)
+        Image.fromarray(pixels).save(tmp_path / name)
+    list_path = _write_list(
+        tmp_path, [f"{names[i]} {i % 2}" for i in (0, 2, 1)]
+    )
+    keras_reader = keras.utils.image_dataset_from_directory(
+        tmp_path, image_size=(8, 8), batch_size=3, shuffle=False, verbose=False
+    )
+    ours, _ = data.make_list_dataset(
+        list_path, "clipart", image_size=8, batch_size=3, dtype="float32"
+    )
+    rounded, _ = data.make_list_dataset(list_path, "clipart", image_size=8)
+
+    ((x, y),) = [(x.numpy(), y.numpy()) for x, y in ours]
+    ((x_keras, y_keras),) = [(x.numpy(), y.numpy()) for x, y in keras_reader]
+    assert x.dtype == x_keras.dtype == np.float32
+    np.testing.assert_array_equal(x, x_keras)
+    np.testing.assert_array_equal(y, y_keras)
+    assert (x != np.round(x)).any()
+    np.testing.assert_array_equal(
+        np.round(x), [r for r, _ in _collect(rounded)]
+    )
+
+
+@pytest.mark.parametrize(
+    "modality, arguments, message",
+    [
+        ("sound", {"batch_size": 4}, "batch_size.*padded_batch"),
+        ("natural", {"batch_size": 0, "image_size": 8}, "batch_size"),
+        ("natural", {"batch_size": True, "image_size": 8}, "batch_size"),
+        ("description", {"dtype": "float32"}, "dtype.*natural"),
+        ("spatial_text", {"dtype": "float32", "image_size": 8}, "dtype"),
+        ("natural", {"dtype": "float16", "image_size": 8}, "dtype='float16'"),
+    ],
+)
+def test_bad_batch_size_or_dtype_raises(tmp_path, modality, arguments, message):
+    list_path = _write_list(tmp_path, ["a.x 0"])
+    with pytest.raises(ValueError, match=message):
+        data.make_list_dataset(list_path, modality, **arguments)

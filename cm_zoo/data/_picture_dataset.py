@@ -1,0 +1,146 @@
+"""List-file pictures decoded in the `tf.data` graph, bad files named.
+
+The fast path is the one `keras.utils.image_dataset_from_directory` takes:
+a parallel map of `tf.io.read_file`, `tf.io.decode_image` and
+`tf.image.resize`, fused with the batching that follows it, in list order.
+A block of records that holds a missing or corrupt file fails as a whole and
+is dropped (`ignore_errors`). Every record carries its list index, so one
+cheap check per block (a `scan`) sees where records are missing; only
+then does Python run: it decodes the missing records again, one at a time,
+with the same TensorFlow ops (eagerly, so the pictures are bit-identical),
+puts the good ones back in their place, and hands each bad one to
+`bad_file`, which raises naming it or warns and counts it.
+"""
+
+import numpy as np
+import tensorflow as tf
+
+# Records decoded (and checked) together when the caller does not batch.
+_BLOCK = 64
+
+
+def picture_dataset(paths, labels, picture_spec, bad_file, batch_size=None):
+    """The decoded pictures of `paths`, with the bad ones handed to Python.
+
+    Args:
+        paths: list of str. Picture files (JPEG, PNG, GIF or BMP).
+        labels: int64 array, one label per path.
+        picture_spec: `(image_size, dtype)`: pictures are resized to this
+            square size and given in this dtype (`"uint8"`, `"float32"`).
+        bad_file: callable. Called with the path of each record that cannot
+            be decoded, in list order; it raises or returns.
+        batch_size: int or None. Batch the records; `None` yields them one
+            by one.
+
+    Returns:
+        `tf.data.Dataset` of `([S, S, 3] dtype, int64 label)`, batched when
+        `batch_size` is given (full batches but the last).
+    """
+    image_size, dtype = picture_spec
+    num_records = len(paths)
+    block = batch_size or _BLOCK
+    blocks = (
+        tf.data.Dataset.from_tensor_slices(
+            (paths, labels, tf.range(num_records, dtype=tf.int64))
+        )
+        .map(
+            lambda path, label, index: (
+                decode_picture(path, image_size, dtype),
+                label,
+                index,
+            ),
+            num_parallel_calls=tf.data.AUTOTUNE,
+            deterministic=True,
+        )
+        .batch(block)
+        .ignore_errors()
+    )
+    # Marks the end, so that records missing at the tail are seen: no rows,
+    # one index, `num_records`.
+    end = tf.data.Dataset.from_tensors(
+        (
+            tf.zeros([0, image_size, image_size, 3], dtype),
+            tf.zeros([0], tf.int64),
+            tf.constant([num_records], tf.int64),
+        )
+    )
+    restore = _Restorer(paths, labels, picture_spec, bad_file)
+    checked = blocks.concatenate(end).scan(
+        tf.constant(0, tf.int64), restore.check_block
+    )
+    if batch_size is None:
+        return checked.unbatch()
+    return checked.rebatch(batch_size)
+
+
+def decode_picture(path, image_size, dtype):
+    """`[S, S, 3]` `dtype` from a JPEG/PNG/GIF/BMP file (graph or eager).
+
+    float32 is the bilinear resize as it comes, uint8 it rounded.
+    """
+    image = tf.io.decode_image(
+        tf.io.read_file(path), channels=3, expand_animations=False
+    )
+    # Bilinear weights are convex, so the float32 result lies in [0, 255]
+    # and rounds to a valid uint8 without clipping.
+    resized = tf.image.resize(image, [image_size, image_size])
+    if dtype == "float32":
+        return resized
+    return tf.cast(tf.round(resized), tf.uint8)
+
+
+class _Restorer:
+    """Checks each block for missing records; decodes and names them."""
+
+    def __init__(self, paths, labels, picture_spec, bad_file):
+        self.paths = paths
+        self.labels = labels
+        self.image_size, self.dtype = picture_spec
+        self.bad_file = bad_file
+
+    def check_block(self, expected, block):
+        """`scan` step: `(next expected index, (x, label))` for one block.
+
+        Records `expected .. index[-1]` should all be present; when some
+        are not (the block's indices, increasing, span more than its
+        size), `restore` fills them in.
+        """
+        x, label, index = block  # [n, S, S, 3], [n], [n] (end mark: [1])
+        span = index[-1] + 1 - expected
+        has_gap = span > tf.size(index, out_type=tf.int64)
+        x, label = tf.cond(
+            has_gap,
+            lambda: tuple(
+                tf.py_function(
+                    self.restore,
+                    [expected, x, label, index],
+                    [x.dtype, tf.int64],
+                )
+            ),
+            lambda: (x, label),
+        )
+        x.set_shape([None, self.image_size, self.image_size, 3])
+        label.set_shape([None])
+        return index[-1] + 1, (x, label)
+
+    def restore(self, expected, x, label, index):
+        """The block with its missing records decoded again, in list order."""
+        rows = dict(zip(index.numpy().tolist(), zip(x.numpy(), label.numpy())))
+        stop = min(int(index[-1]) + 1, len(self.paths))
+        for i in range(int(expected), stop):
+            if i in rows:
+                continue
+            try:
+                picture = decode_picture(
+                    self.paths[i], self.image_size, self.dtype
+                )
+            except tf.errors.OpError:  # what `ignore_errors` dropped
+                self.bad_file(self.paths[i])
+            else:
+                rows[i] = (picture.numpy(), self.labels[i])
+        kept = sorted(rows)
+        shape = (len(kept), self.image_size, self.image_size, 3)
+        pictures = np.zeros(shape, self.dtype)
+        for row, i in enumerate(kept):
+            pictures[row] = rows[i][0]
+        return pictures, np.array([rows[i][1] for i in kept], np.int64)
