@@ -8,9 +8,10 @@ the embedded clip-art benchmark (clipart, sketch, description; 32 rows
 each, the recipe's default). The curriculum callbacks are not run, so
 every layer trains (the released phase of A/C). Blocks of steps of the
 two models alternate; medians are reported. Target: at most 1.05x. As
-the op breakdown, the method's StatReg layers are also timed alone (NLL
-+ gradient, once per regularized modality, at the same batch) with the
-op count of their graph.
+the op breakdown, the method's StatReg evaluation is also timed alone
+(NLL + gradient of every layer, once per regularized modality, at the
+same batch, in one `regularize_together` call as in the step) with the
+op count of its graph.
 
 Part 2, the prior alone: `GMMStatReg` NLL + gradient w.r.t. its input at
 B=128 over K (10-400, D=4096) and D (256-9216, K=100) against
@@ -25,8 +26,8 @@ Prints `c_over_a=`, `b_over_bl=`, per-shape lines, `ratio_vs_tfp=` (TFP
 time / ours, geometric mean), `ratio_over_bound=` (ours / bound,
 geometric mean), `ratio_over_bare_matmuls=` (ours / bare matmuls,
 geometric mean over the K=100 shapes, D=256-9216; `..._all_shapes=` adds
-the K sweep), `statreg_fraction=` (Method C's StatReg layers alone, 6
-evaluations of NLL + gradient, over the Method A step; `..._b_gmm=` the
+the K sweep), `statreg_fraction=` (Method C's StatReg evaluation alone,
+6 NLLs + gradients in one call, over the Method A step; `..._b_gmm=` the
 same for B-GMM over BL-Individual), then `ratio=<x>` (= c_over_a). Never
 collected by pytest.
 
@@ -131,31 +132,31 @@ def time_train_steps(tasks, x, y, repeats, inner):
 
 
 def regularizers_alone(task, batch_size, repeats, rng):
-    """Seconds and graph op count of the task's StatReg layers alone.
+    """Seconds and graph op count of the task's StatReg evaluation alone.
 
-    Every regularizer runs once per regularized modality, as in a step.
+    As in a training step: every regularizer on one input per regularized
+    modality, all in one `regularize_together` call, NLL + d/dx.
     """
-    inputs = {
-        layer: tf.constant(
-            np.abs(rng.standard_normal((batch_size, reg.means.shape[1]))),
-            "float32",
+    inputs = [
+        (
+            reg,
+            tf.constant(
+                np.abs(rng.standard_normal((batch_size, reg.means.shape[1]))),
+                "float32",
+            ),
         )
-        for layer, reg in task.regularizers.items()
-    }
-    copies = len(task.regularized_modalities)
+        for reg in task.regularizers.values()
+        for _ in task.regularized_modalities
+    ]
 
     @tf.function
     def forward_backward():
-        grads = []
-        for layer, reg in task.regularizers.items():
-            for _ in range(copies):
-                x = inputs[layer]
-                with tf.GradientTape() as tape:
-                    tape.watch(x)
-                    reg(x, training=True)
-                    loss = tf.add_n(reg.losses)
-                grads.append(tf.reduce_sum(tape.gradient(loss, x)))
-        return tf.add_n(grads)
+        with tf.GradientTape() as tape:
+            for _, x in inputs:
+                tape.watch(x)
+            loss = tf.add_n(cm_zoo.layers.regularize_together(inputs))
+        grads = tape.gradient(loss, [x for _, x in inputs])
+        return tf.add_n([tf.reduce_sum(g) for g in grads])
 
     function = {"alone": lambda: forward_backward().numpy()}
     function["alone"]()

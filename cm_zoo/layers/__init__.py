@@ -10,6 +10,7 @@ from cm_zoo.layers.statreg import GMMStatReg
 from cm_zoo.layers.statreg import fit_diagonal_gmm
 from cm_zoo.layers.statreg import fit_gaussian
 from cm_zoo.layers.statreg import load_prior
+from cm_zoo.layers.statreg import regularize_together
 
 __all__ = [
     "DiagonalGMMPrior",
@@ -22,4 +23,5 @@ __all__ = [
     "fit_diagonal_gmm",
     "fit_gaussian",
     "load_prior",
+    "regularize_together",
 ]

@@ -7,6 +7,7 @@ from cm_zoo.layers.statreg.gaussian_prior import GaussianPrior
 from cm_zoo.layers.statreg.gaussian_statreg import GaussianStatReg
 from cm_zoo.layers.statreg.gmm_statreg import GMMStatReg
 from cm_zoo.layers.statreg.load_prior import load_prior
+from cm_zoo.layers.statreg.regularize_together import regularize_together
 from cm_zoo.layers.statreg.streaming_moments import streaming_moments
 
 __all__ = [
@@ -17,5 +18,6 @@ __all__ = [
     "fit_diagonal_gmm",
     "fit_gaussian",
     "load_prior",
+    "regularize_together",
     "streaming_moments",
 ]

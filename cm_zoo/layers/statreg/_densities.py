@@ -88,8 +88,7 @@ def diagonal_gmm_component_log_prob(x, logits, means, variances):
     return _expanded_log_joint(x - terms[0], terms)
 
 
-@tf.function(jit_compile=True)
-def _log_prob_and_gradient(x, logits, means, variances):
+def diagonal_gmm_log_prob_and_gradient(x, logits, means, variances):
     """`(log p(x) [B], d log p(x) / dx [B, D])`, dominant terms exact.
 
     The expanded quadratic form loses accuracy when the components sit many
@@ -144,13 +143,13 @@ def _log_prob_and_gradient(x, logits, means, variances):
     return log_prob, -gradient
 
 
-@tf.custom_gradient
+@tf.function(jit_compile=True)
 def diagonal_gmm_log_prob(x, logits, means, variances):
     """`log p(x)` under a diagonal-covariance Gaussian mixture, shape `[B]`.
 
-    One XLA call computes the density and its input gradient (see
-    `_log_prob_and_gradient`); the prior parameters get no gradient (they
-    are fixed in StatReg and the M-step has its own closed form).
+    One XLA call of `diagonal_gmm_log_prob_and_gradient`, for values only
+    (its gradient is not the analytic one: differentiate
+    `mean_negative_log_likelihoods` instead).
 
     Args:
         x: `[B, D]` points.
@@ -158,14 +157,7 @@ def diagonal_gmm_log_prob(x, logits, means, variances):
         means: `[K, D]` component means (static `K`).
         variances: `[K, D]` positive component variances.
     """
-    log_prob, input_gradient = _log_prob_and_gradient(
-        x, logits, means, variances
-    )
-
-    def gradient(upstream):  # upstream: [B]
-        return upstream[:, None] * input_gradient, None, None, None
-
-    return log_prob, gradient
+    return diagonal_gmm_log_prob_and_gradient(x, logits, means, variances)[0]
 
 
 def gaussian_log_prob(x, mean, precision_cholesky):
@@ -178,16 +170,31 @@ def gaussian_log_prob(x, mean, precision_cholesky):
     Returns:
         `[B]` tensor.
     """
+    return _whitened_gaussian_log_prob(x, mean, precision_cholesky)[0]
+
+
+def gaussian_log_prob_and_gradient(x, mean, precision_cholesky):
+    """`(log N(x) [B], d log N(x) / dx = -(x - mean) W W^T [B, D])`."""
+    log_prob, whitened = _whitened_gaussian_log_prob(
+        x, mean, precision_cholesky
+    )
+    gradient = tf.matmul(whitened, precision_cholesky, transpose_b=True)
+    return log_prob, -gradient
+
+
+def _whitened_gaussian_log_prob(x, mean, precision_cholesky):
+    """`(log N(x) [B], (x - mean) W [B, D])`."""
     dim = tf.cast(tf.shape(mean)[-1], x.dtype)
     whitened = tf.matmul(x - mean, precision_cholesky)  # [B, D]
     quadratic = tf.reduce_sum(tf.square(whitened), axis=-1)  # [B]
     half_log_det_precision = tf.reduce_sum(
         tf.math.log(tf.abs(tf.linalg.diag_part(precision_cholesky)))
     )
-    return (
+    log_prob = (
         -0.5 * (dim * math.log(2.0 * math.pi) + quadratic)
         + half_log_det_precision
     )
+    return log_prob, whitened
 
 
 def diagonal_gmm_distribution(logits, means, variances):
@@ -215,23 +222,101 @@ def gaussian_distribution(mean, precision_cholesky):
 
 
 class Density(typing.NamedTuple):
-    """A prior family: its kernel, its reference and its parameter names.
+    """A prior family: its kernels, its reference and its parameter names.
 
-    `log_prob(x, *parameters)` and `distribution(*parameters)` take the
-    parameters in the order of `parameters`, which are also the attribute
-    names under which a prior and its StatReg layer hold them.
+    `log_prob(x, *parameters)`, `log_prob_and_gradient(x, *parameters)`
+    (the density and its input gradient, traced in the XLA call of
+    `mean_negative_log_likelihoods`) and `distribution(*parameters)` take
+    the parameters in the order of `parameters`, which are also the
+    attribute names under which a prior and its StatReg layer hold them.
+    `name` keys the family in that XLA call.
     """
 
+    name: str
     log_prob: typing.Callable
+    log_prob_and_gradient: typing.Callable
     distribution: typing.Callable
     parameters: tuple
 
 
 GAUSSIAN = Density(
-    gaussian_log_prob, gaussian_distribution, ("mean", "precision_cholesky")
+    "gaussian",
+    gaussian_log_prob,
+    gaussian_log_prob_and_gradient,
+    gaussian_distribution,
+    ("mean", "precision_cholesky"),
 )
 DIAGONAL_GMM = Density(
+    "diagonal_gmm",
     diagonal_gmm_log_prob,
+    diagonal_gmm_log_prob_and_gradient,
     diagonal_gmm_distribution,
     ("logits", "means", "variances"),
 )
+_FAMILIES = {family.name: family for family in (GAUSSIAN, DIAGONAL_GMM)}
+
+
+def mean_negative_log_likelihoods(evaluations):
+    """`weight * mean(-log p(x))` of several inputs, in one XLA call.
+
+    The StatReg loss of every input under its prior, and its analytic input
+    gradient, come from one XLA-compiled call; the inputs of one prior are
+    concatenated and evaluated together, so its prior-only terms are
+    computed once for all of them.
+
+    Args:
+        evaluations: list of `(density, xs, parameters, weight)`: a
+            `Density`, a list of `[B_i, D]` inputs, that density's
+            parameters and a Python float.
+
+    Returns:
+        The scalar losses of every input, flat, in order. Only the inputs
+        get gradients; the parameters get none.
+    """
+    families = tuple(density.name for density, _, _, _ in evaluations)
+    sizes = [len(xs) for _, xs, _, _ in evaluations]
+    parameters = tuple(
+        tuple(tf.convert_to_tensor(p) for p in group)
+        for _, _, group, _ in evaluations
+    )
+    weights = tuple(float(weight) for _, _, _, weight in evaluations)
+
+    @tf.custom_gradient
+    def evaluate(*xs):
+        groups, start = [], 0
+        for size in sizes:
+            groups.append(xs[start : start + size])
+            start += size
+        losses, gradients = _losses_and_gradients(
+            families, tuple(groups), parameters, weights
+        )
+
+        def gradient(*upstream):  # one scalar per input
+            return [
+                None if u is None else u * g
+                for u, g in zip(upstream, gradients, strict=True)
+            ]
+
+        return losses, gradient
+
+    flat = [tf.convert_to_tensor(x) for _, xs, _, _ in evaluations for x in xs]
+    return evaluate(*flat) if flat else []
+
+
+@tf.function(jit_compile=True)
+def _losses_and_gradients(families, groups, parameters, weights):
+    """`(losses, their input gradients)` of `mean_negative_log_likelihoods`."""
+    losses, gradients = [], []
+    for family, xs, group, weight in zip(
+        families, groups, parameters, weights, strict=True
+    ):
+        x = xs[0] if len(xs) == 1 else tf.concat(xs, axis=0)
+        log_prob, gradient = _FAMILIES[family].log_prob_and_gradient(x, *group)
+        batch_sizes = [tf.shape(part)[0] for part in xs]
+        for part_log_prob, part_gradient in zip(
+            tf.split(log_prob, batch_sizes), tf.split(gradient, batch_sizes)
+        ):
+            scale = weight / tf.cast(tf.shape(part_log_prob)[0], x.dtype)
+            losses.append(-scale * tf.reduce_sum(part_log_prob))
+            gradients.append(-scale * part_gradient)
+    return losses, gradients

@@ -5,6 +5,8 @@ import numbers
 import keras
 import tensorflow as tf
 
+from cm_zoo.layers.statreg.regularize_together import regularize_together
+
 
 class StatRegBase(keras.layers.Layer):
     """Adds `weight * mean(-log p(x))` in training; returns `x` unchanged.
@@ -90,13 +92,10 @@ class StatRegBase(keras.layers.Layer):
         A `tfd.MultivariateNormalTriL` for `GaussianStatReg`, a
         `tfd.MixtureSameFamily` for `GMMStatReg`.
         """
-        return self.PRIOR_CLASS.DENSITY.distribution(*self._prior_tensors())
+        return self.PRIOR_CLASS.DENSITY.distribution(*self.prior_tensors())
 
-    def _log_prob(self, x):
-        """`log p(x)`, `[B]`, for float32 `x` of shape `[B, D]`."""
-        return self.PRIOR_CLASS.DENSITY.log_prob(x, *self._prior_tensors())
-
-    def _prior_tensors(self):
+    def prior_tensors(self):
+        """The prior's weights as float32 tensors, in `DENSITY` order."""
         return [
             tf.convert_to_tensor(getattr(self, name))
             for name in self.PRIOR_CLASS.DENSITY.parameters
@@ -124,8 +123,7 @@ class StatRegBase(keras.layers.Layer):
 
     def call(self, inputs, training=None):
         if training:
-            log_prob = self._log_prob(tf.cast(inputs, "float32"))  # [B]
-            self.add_loss(self.weight * -tf.reduce_mean(log_prob))
+            regularize_together([(self, inputs)])
         return inputs
 
     def compute_output_shape(self, input_shape):

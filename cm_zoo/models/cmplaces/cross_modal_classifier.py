@@ -2,6 +2,7 @@
 
 import keras
 
+from cm_zoo.layers.statreg import regularize_together
 from cm_zoo.models.cross_modal_backbone import LOGITS
 from cm_zoo.models.cross_modal_backbone import SHARED_LAYERS
 from cm_zoo.models.task import Task
@@ -117,7 +118,7 @@ class CrossModalClassifier(Task):
                 "CrossModalClassifier expects a non-empty dict keyed by "
                 f"modality. Received: {type(inputs).__name__}"
             )
-        logits = {}
+        logits, statreg_calls = {}, []
         for modality in sorted(inputs):
             regularized = bool(self.regularizers) and (
                 modality in self.regularized_modalities
@@ -129,9 +130,18 @@ class CrossModalClassifier(Task):
                 pre_dropout=regularized,
             )
             if regularized:
-                for layer, regularizer in self.regularizers.items():
-                    regularizer(features[layer], training=training)
+                statreg_calls.extend(
+                    (regularizer, features[layer])
+                    for layer, regularizer in self.regularizers.items()
+                )
             logits[modality] = features[LOGITS]
+        if training:
+            # All layers and modalities in one XLA call; each layer adds its
+            # losses in sorted modality order, as if called one by one.
+            regularize_together(statreg_calls)
+        else:
+            for regularizer, x in statreg_calls:
+                regularizer(x)  # the identity; builds an unbuilt layer
         return logits
 
     def compute_loss(

@@ -1,6 +1,7 @@
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from cm_zoo.layers.statreg import GaussianPrior
 from cm_zoo.layers.statreg import GaussianStatReg
@@ -147,3 +148,36 @@ def test_all_statreg_terms_cost_one_metric_variable():
     baseline = make_task(layers=())
     extra = len(task.metrics_variables) - len(baseline.metrics_variables)
     assert extra == 1
+
+
+def test_a_training_call_evaluates_every_statreg_term_in_one_xla_call():
+    task = make_task()
+    task.regularized_modalities = ("clipart", "sketch")
+    x = {"clipart": images(seed=1), "sketch": images()}
+
+    @tf.function
+    def step():
+        task(x, training=True)
+        return [loss for r in task.regularizers.values() for loss in r.losses]
+
+    graph = step.get_concrete_function().graph
+    calls = [
+        op
+        for op in graph.get_operations()
+        if "losses_and_gradients" in str(op.node_def.attr.get("f"))
+    ]
+    assert len(calls) == 1
+    task(x, training=True)
+    one_by_one = make_task()
+    one_by_one.regularized_modalities = ("clipart", "sketch")
+    for modality in sorted(x):
+        features = one_by_one.backbone.encode(
+            modality, x[modality], training=True, pre_dropout=True
+        )
+        for layer, regularizer in one_by_one.regularizers.items():
+            regularizer(features[layer], training=True)
+            np.testing.assert_allclose(
+                regularizer.losses[0],
+                task.regularizers[layer].losses[sorted(x).index(modality)],
+                rtol=1e-5,
+            )
