@@ -10,6 +10,10 @@ classifier is trained first as the teacher unless `--teacher` names one.
         --output runs/see_hear_read_transfer
     python recipes/train_see_hear_read.py \
         --teacher runs/cmplaces/source/backbone.keras
+    python recipes/train_see_hear_read.py --teacher-data pool \
+        --teacher-labels folders    # teacher over openclipart sub-folders
+
+Five splits with mean +- 95% CI: `recipes/run_see_hear_read_table.py`.
 
 The shipped `saved_models/see_hear_read_both` (issue 16: inputs varied as
 users bring them, the teacher on the source pool, settings chosen on val
@@ -88,14 +92,24 @@ def parse_args(argv):
     add("--seed", type=flags.non_negative_int, default=0)
     add("--verbose", type=int, default=1, choices=[0, 1, 2])
     args = parser.parse_args(argv)
+    check_args(parser, args)
+    return parser, args
+
+
+def check_args(parser, args):
+    """Refuses flags that cannot go together, naming the flag."""
     if args.teacher and not pathlib.Path(args.teacher).is_file():
         parser.error(f"argument --teacher: no such file {args.teacher!r}")
+    if args.teacher_labels == "folders" and args.teacher_data != "pool":
+        parser.error(
+            "argument --teacher-labels: folders label the source pool's "
+            "drawings; add --teacher-data pool"
+        )
     if args.jit_compile:
         parser.error(
             "argument --jit-compile: the text tower hashes strings in the "
             "graph (tf.strings ops), which XLA cannot compile"
         )
-    return parser, args
 
 
 def import_library():

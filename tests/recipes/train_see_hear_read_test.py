@@ -88,7 +88,12 @@ def test_loss_flag_and_unknown_teacher(tmp_path, capsys):
 
 @pytest.mark.parametrize(
     "flags",
-    [["--epochs", "0"], ["--steps-per-epoch", "-1"], ["--margin", "-0.1"]],
+    [
+        ["--epochs", "0"],
+        ["--steps-per-epoch", "-1"],
+        ["--margin", "-0.1"],
+        ["--teacher-labels", "folders"],
+    ],
 )
 def test_bad_values_are_refused_naming_the_flag(flags, capsys):
     with pytest.raises(SystemExit) as exit_info:
