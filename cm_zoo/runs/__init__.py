@@ -15,10 +15,10 @@ from cm_zoo.runs import see_hear_read_regime
 from cm_zoo.runs.cmplaces_evaluation import EvaluationSettings
 from cm_zoo.runs.cmplaces_evaluation import evaluate_run
 from cm_zoo.runs.cmplaces_evaluation import report_notes
-from cm_zoo.runs.cmplaces_experiment import CMPlacesJob
 from cm_zoo.runs.cmplaces_experiment import train_cmplaces
-from cm_zoo.runs.cmplaces_experiment import training_arrays
-from cm_zoo.runs.cmplaces_experiment import training_items
+from cm_zoo.runs.cmplaces_job import CMPlacesJob
+from cm_zoo.runs.cmplaces_training_data import training_arrays
+from cm_zoo.runs.cmplaces_training_data import training_items
 from cm_zoo.runs.generalisation import backbone_encoder
 from cm_zoo.runs.generalisation import generalisation_metrics
 from cm_zoo.runs.input_augmentation import AUGMENT_LEVELS

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from cm_zoo.runs._cmplaces_stage import epochs_left_to_run
 from cm_zoo.runs.best_on_validation import BestOnValidation
 from cm_zoo.runs.best_on_validation import read_state
 from cm_zoo.runs.best_on_validation import stopped
-from cm_zoo.runs.cmplaces_experiment import epochs_left_to_run
 from cm_zoo.training import train_task
 
 

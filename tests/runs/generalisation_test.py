@@ -98,8 +98,8 @@ def test_class_pairs_pair_each_item_with_a_pool_drawing_of_its_class(bench):
 
 def test_include_val_trains_cmplaces_on_train_and_val(bench):
     from cm_zoo.presets import get
-    from cm_zoo.runs.cmplaces_experiment import CMPlacesJob
-    from cm_zoo.runs.cmplaces_experiment import training_items
+    from cm_zoo.runs import CMPlacesJob
+    from cm_zoo.runs import training_items
 
     training = get("cmplaces_alexnet_tiny").training
     job = CMPlacesJob(preset="cmplaces_alexnet_tiny", training=training)

@@ -1,12 +1,8 @@
-import dataclasses
-
 import numpy as np
 import pytest
-import tensorflow as tf
 
 import cm_zoo
 from cm_zoo.runs import CMPlacesJob
-from cm_zoo.runs import RunDirectory
 from cm_zoo.runs import training_arrays
 from cm_zoo.runs import training_items
 
@@ -55,51 +51,3 @@ def test_held_out_classes_leave_the_targets_not_the_source(bench):
     arrays = training_arrays(bench, ["clipart", "sketch"], job(holdout=held))
     assert not np.isin(arrays["sketch"][1], held).any()
     assert np.isin(arrays["clipart"][1], held).any()
-
-
-class StopTraining(Exception):
-    pass
-
-
-def test_source_network_trains_on_the_source_pool_not_target_items(
-    bench, tmp_path, monkeypatch
-):
-    from cm_zoo.runs import cmplaces_experiment
-
-    seen = {}
-
-    def spy_fit(context, task, arrays, epochs, run_dir, callbacks=(), **data):
-        seen.update(arrays=arrays, data=data, callbacks=callbacks)
-        raise StopTraining
-
-    monkeypatch.setattr(cmplaces_experiment, "_fit", spy_fit)
-    training = dataclasses.replace(
-        cm_zoo.presets.get("cmplaces_alexnet_tiny").training, source_views=2
-    )
-    the_job = CMPlacesJob(preset="cmplaces_alexnet_tiny", training=training)
-    context = cmplaces_experiment._Context(
-        the_job,
-        tf.distribute.get_strategy(),
-        RunDirectory(tmp_path),
-        RunDirectory(tmp_path),
-        bench,
-    )
-    with pytest.raises(StopTraining):
-        cmplaces_experiment._train_source(context)
-    x, y = seen["arrays"]["clipart"]
-    pool_x, pool_y = bench.source_pool("train", views=2, seed=0)
-    np.testing.assert_array_equal(y, pool_y)
-    np.testing.assert_array_equal(x[::97], pool_x[::97])
-    target = bench.arrays("clipart", "train")[0]
-    assert len(y) == 2 * 2406 and len(y) != len(target)
-    assert seen["data"] == {"balance_classes": True}
-    [early_stopping] = seen["callbacks"]
-    assert early_stopping.name == "val_balanced_accuracy"
-
-
-def test_balanced_accuracy_weighs_every_class_alike():
-    from cm_zoo.runs.cmplaces_experiment import balanced_accuracy
-
-    labels = np.array([0, 0, 0, 1])
-    logits = np.eye(2)[[0, 0, 0, 0]]  # always class 0: 75% plain accuracy
-    assert balanced_accuracy(logits, labels) == 0.5
