@@ -8,7 +8,9 @@ Ranking trick: each negated float32 cosine (clipped to [-1, 1]) is mapped
 to an order-preserving int32 and shifted left by one bit; the freed low bit
 holds "is relevant". One `np.sort` per row (faster than `argsort`) then yields
 the relevance sequence in rank order, from which AP and precision@k follow
-with `nonzero`/`bincount` and no per-row Python loop.
+with `flatnonzero`/`bincount` and no per-row Python loop. The rows of each
+chunk are ranked on one thread per core (NumPy releases the GIL), as BLAS
+already splits the similarity matmul.
 
 Ties: targets with exactly equal similarity are ordered irrelevant-first
 (pessimistic). `sklearn.metrics.average_precision_score` instead treats a
