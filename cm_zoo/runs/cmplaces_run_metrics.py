@@ -62,13 +62,13 @@ def evaluate_backbone(backbone, bench, names, job):
     Example:
     >>> from cm_zoo.models import CrossModalBackbone
     >>> from cm_zoo.runs import CMPlacesJob
-    >>> bench = cm_zoo.data.clipart_benchmark.load()
-    >>> preset = cm_zoo.presets.get("cmplaces_alexnet_tiny")
-    >>> job = CMPlacesJob(preset=preset.name, training=preset.training,
-    ...                   eval_split="val")
     >>> names = ["sketch", "description"]
     >>> backbone = CrossModalBackbone.from_preset(
-    ...     preset.name, modalities=names, num_classes=len(bench.class_names))
+    ...     "cmplaces_alexnet_tiny", modalities=names, num_classes=28)
+    >>> training = cm_zoo.presets.get("cmplaces_alexnet_tiny").training
+    >>> job = CMPlacesJob(preset="cmplaces_alexnet_tiny", training=training,
+    ...                   eval_split="val")
+    >>> bench = cm_zoo.data.clipart_benchmark.load()
     >>> metrics = evaluate_backbone(backbone, bench, names, job)
     >>> sorted(metrics)  # doctest: +NORMALIZE_WHITESPACE
     ['accuracy', 'description_split_fc7', 'modality_probe_fc7',

@@ -23,7 +23,10 @@ def load_or_train_source(stage):
     """Trains the source-modality network on the source pool (classes
     balanced: the pool is as skewed as openclipart) for `source_epochs`,
     keeping the epoch of best balanced val accuracy on the pool's val
-    split, or reloads the saved one; returns its backbone."""
+    split, or reloads the saved one; returns its backbone.
+
+    `load_or_fit_priors`'s example reloads a saved source network.
+    """
     saved = stage.root.child("source").load_backbone_if_saved()
     if saved is not None:
         return saved
@@ -76,8 +79,35 @@ def load_or_fit_priors(stage, source, kind):
     """One prior per StatReg layer, fitted once and saved in `priors/`.
 
     The EM fit checkpoints every M-step there, so a run killed while
-    fitting resumes and ends with the same prior. Returns
-    `{layer: prior}` for the job's `statreg_layers`.
+    fitting resumes and ends with the same prior.
+
+    Args:
+        stage: `Stage`. The job, run directories and data.
+        source: `CrossModalBackbone`. The source network.
+        kind: str. `"gmm"` or `"gaussian"`.
+
+    Returns:
+        `{layer: prior}` for the job's `statreg_layers`.
+
+    Example:
+    >>> import tempfile
+    >>> import tensorflow as tf
+    >>> from cm_zoo.runs import CMPlacesJob
+    >>> from cm_zoo.runs import RunDirectory
+    >>> from cm_zoo.runs._cmplaces_stage import Stage
+    >>> training = cm_zoo.presets.get("cmplaces_alexnet_tiny").training
+    >>> job = CMPlacesJob(preset="cmplaces_alexnet_tiny", training=training,
+    ...                   statreg_layers=("fc7",), verbose=0)
+    >>> root = RunDirectory(tempfile.mkdtemp())
+    >>> stage = Stage(job, tf.distribute.get_strategy(), root, root,
+    ...               cm_zoo.data.clipart_benchmark.load())
+    >>> untrained = cmplaces.build_source_network(
+    ...     stage.config, "clipart", num_classes=28)
+    >>> root.child("source").save_backbone(untrained)
+    >>> source = load_or_train_source(stage)  # reloaded, not trained
+    >>> priors = load_or_fit_priors(stage, source, "gaussian")
+    >>> list(priors), [path.name for path in (root.path / "priors").iterdir()]
+    (['fc7'], ['gaussian_fc7.npz'])
     """
     job = stage.job
     priors = stage.root.load_priors(kind, job.statreg_layers)
