@@ -205,8 +205,12 @@ def list_part(bench, extension, num_files, batch_size, repeats):
             cm_zoo.data.decode_image_file(path, IMAGE_SIZE)
         serial_s = time.perf_counter() - start
 
+        cpu_seconds = {name: [] for name in readers}
+
         def epoch(name):
+            start = time.process_time()
             count = sum(int(x.shape[0]) for x, _ in readers[name]())
+            cpu_seconds[name].append(time.process_time() - start)
             if count != num_files:
                 raise RuntimeError(f"{name} read {count} of {num_files}")
 
@@ -215,12 +219,21 @@ def list_part(bench, extension, num_files, batch_size, repeats):
             run()
         seconds = interleaved_medians(epochs, repeats, 1)
     rates = {k: num_files / v for k, v in seconds.items()}
+    # CPU time of the whole process per item (all threads): steadier than
+    # wall time when other jobs share the cores.
+    cpu = {
+        k: statistics.median(v) / num_files * 1e6
+        for k, v in cpu_seconds.items()
+    }
     print(
         f"{extension} list pipeline ({num_files} files, "
         f"{IMAGE_SIZE}x{IMAGE_SIZE}, batch {batch_size}, float32 both): "
         f"make_list_dataset={rates['ours']:.0f} items/s "
+        f"({cpu['ours']:.0f} cpu_us/item) "
         f"image_dataset_from_directory={rates['keras']:.0f} items/s "
+        f"({cpu['keras']:.0f} cpu_us/item) "
         f"make_list_dataset_uint8={rates['ours_uint8']:.0f} items/s "
+        f"({cpu['ours_uint8']:.0f} cpu_us/item) "
         f"serial_pil_loop={num_files / serial_s:.0f} items/s"
     )
     return rates["ours"] / rates["keras"]
@@ -240,7 +253,7 @@ def main():
     headroom, fraction = training_part(bench, args.batch_size, steps, repeats)
     list_vs_keras = {
         extension: list_part(
-            bench, extension, 2000, args.batch_size, 3 if args.quick else 5
+            bench, extension, 2000, args.batch_size, 7 if args.quick else 11
         )
         for extension in ("jpg", "png")
     }
