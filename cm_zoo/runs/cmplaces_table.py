@@ -14,6 +14,7 @@ from cm_zoo import atomic_files
 from cm_zoo.evaluation import intervals_disjoint
 from cm_zoo.evaluation import mean_confidence_interval
 from cm_zoo.evaluation import seed_table
+from cm_zoo.models.cmplaces import METHODS
 from cm_zoo.models.cmplaces import get_method
 from cm_zoo.runs.run_directory import RunDirectory
 
@@ -166,17 +167,63 @@ def write_table(directory, cells, seeds, *, command, output, wall_seconds):
     return results
 
 
-def _markdown(results):
-    """`cmplaces.md`: every table of the JSON, mean ± 95% CI (n seeds)."""
+def _cells_and_column(results):
+    """The JSON's cells by int seed, methods in Table 1's order (the JSON
+    sorts its keys), and `column(pick)`: `{method label: [pick(cell) per
+    seed]}`."""
+    order = list(METHODS)
     cells = {
-        m: dict(sorted((int(s), c) for s, c in by_seed.items()))
-        for m, by_seed in results["cells"].items()
+        m: dict(sorted((int(s), c) for s, c in results["cells"][m].items()))
+        for m in sorted(results["cells"], key=order.index)
     }
     label = {m: get_method(m).label for m in cells}
 
     def column(pick):
         return {label[m]: v for m, v in _per_seed(cells, pick).items()}
 
+    return cells, label, column
+
+
+def summary_table(results):
+    """The README's table: test mAP at fc7, pool5, fc6, the split pairs
+    with descriptions / other pairs, and the fc7 modality probe, each
+    mean ± 95% CI over seeds (percent).
+
+    Args:
+        results: dict. The content of `cmplaces.json` (`write_table`).
+
+    Returns:
+        A markdown table, one row per method.
+
+    Example:
+    >>> cell = {"layers": {"pool5": 0.2, "fc6": 0.3, "fc7": 0.4},
+    ...     "pairs_fc7": {"with_description": 0.35, "other_pairs": 0.45},
+    ...     "modality_probe_fc7": 0.9}
+    >>> print(summary_table({"cells": {"C": {"0": cell, "1": cell}}}))
+    | Method | fc7 | pool5 | fc6 | pairs with descriptions | other pairs | modality probe (fc7, lower = more invariant) |
+    |---|---:|---:|---:|---:|---:|---:|
+    | C: Tune + StatReg (GMM) | 40.0 ± 0.0 (n=2) | 20.0 ± 0.0 (n=2) | 30.0 ± 0.0 (n=2) | 35.0 ± 0.0 (n=2) | 45.0 ± 0.0 (n=2) | 90.0 ± 0.0 (n=2) |
+    """
+    _, _, column = _cells_and_column(results)
+    pairs = {
+        "pairs with descriptions": "with_description",
+        "other pairs": "other_pairs",
+    }
+    columns = {
+        layer: column(lambda c, layer=layer: c["layers"][layer])
+        for layer in ("fc7", "pool5", "fc6")
+    }
+    for title, name in pairs.items():
+        columns[title] = column(lambda c, n=name: c["pairs_fc7"].get(n, 0.0))
+    columns["modality probe (fc7, lower = more invariant)"] = column(
+        lambda c: c["modality_probe_fc7"]
+    )
+    return seed_table(columns)
+
+
+def _markdown(results):
+    """`cmplaces.md`: every table of the JSON, mean ± 95% CI (n seeds)."""
+    cells, label, column = _cells_and_column(results)
     layers = {
         layer: column(lambda c, layer=layer: c["layers"][layer])
         for layer in LAYERS
@@ -188,6 +235,8 @@ def _markdown(results):
     sections = [
         "# CMPlaces Table 1 on the embedded benchmark, over seeds",
         _notes(results),
+        "## Summary (the README's table)",
+        summary_table(results),
         "## Mean cross-modal mAP (fc7), test split, mean ± 95% CI",
         seed_table(
             {

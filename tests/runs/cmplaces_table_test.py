@@ -1,4 +1,5 @@
 import json
+import pathlib
 
 import pytest
 
@@ -52,3 +53,18 @@ def test_table_holds_intervals_over_seeds_and_the_ratio_to_baseline(
     assert "C / BL-Individual = 2.00x (95% intervals disjoint)." in table
     assert "| A: Tune | 30.0 (n=1) |" in table
     assert "A: Tune - BL-Individual" not in table  # one seed: no interval
+
+
+def test_committed_table_and_readme_are_generated_from_the_json():
+    """docs/results/cmplaces.md is `_markdown` of the committed JSON (not
+    edited by hand), every method of Table 1 has 5 seeds, and the README's
+    CMPlaces table is the JSON's summary table verbatim."""
+    root = pathlib.Path(__file__).resolve().parents[2]
+    results = json.loads((root / "docs/results/cmplaces.json").read_text())
+    markdown = (root / "docs/results/cmplaces.md").read_text()
+    assert markdown == cmplaces_table._markdown(results)
+    assert results["seeds"] == [0, 1, 2, 3, 4]
+    assert all(len(values) == 5 for values in results["methods"].values())
+    assert len(results["methods"]) == 9
+    readme = (root / "README.md").read_text()
+    assert cmplaces_table.summary_table(results) in readme
