@@ -21,10 +21,10 @@ logits); for description the same `DescriptionTower` (hashed words, MLP to
 shape) under the same plain fc6/fc7/logits. All use SGD with momentum 0.9
 and global clipnorm 10. After two warm-up steps each (tracing),
 `--repeats` steps of each are timed, medians kept. Only one family is in
-memory at a time (the towers, then each method, then the towers again:
-the description table alone has 79M parameters), and the towers' sum is
-interpolated linearly in time to each method's turn. Each family runs in
-a fresh process; its peak memory is the kernel's resident-set high-water
+memory at a time (the description table alone has 79M parameters): the
+towers run before and after each method, and their sum is interpolated
+linearly in time to the method's turn. Each family runs in a fresh
+process; its peak memory is the kernel's resident-set high-water
 mark (`VmHWM`) over building and two warm-up steps of its models, less
 the resident set before.
 
@@ -211,15 +211,19 @@ def in_fresh_process(function, *args):
 def train_step_part(batch_size, repeats):
     """Times BL-Individual, A and C against the single towers.
 
-    The towers run before and after the methods, each family in its own
-    process (one at a time: the description table alone has 79M
-    parameters), and their sum is interpolated linearly to each method's
-    midpoint, so a load that drifts steadily hits both sides alike.
-    Returns `{method: method step / sum of the tower steps}`.
+    Each family runs in its own process, one at a time (the description
+    table alone has 79M parameters): towers, BL-Individual, towers, A,
+    towers, C, towers. Each method is set against the towers' sum
+    interpolated linearly between the tower runs just before and after
+    it, so a load that drifts steadily over those minutes hits both
+    sides alike. Returns `{method: method step / sum of the tower steps}`.
     """
-    phases = ["towers", *METHODS, "towers"]
+    phases = ["towers"]
+    for method in METHODS:
+        phases += [method, "towers"]
     results = [
-        in_fresh_process(run_phase, p, batch_size, repeats) for p in phases
+        in_fresh_process(run_phase, phase, batch_size, repeats)
+        for phase in phases
     ]
     for phase, result in zip(phases, results):
         parts = " ".join(
@@ -230,13 +234,13 @@ def train_step_part(batch_size, repeats):
             f"{phase}: {parts}; peak_rss_growth={result['peak_mib']:.0f}MiB "
             f"(build + 2 steps); load={result['load']:.1f}"
         )
-    before, after = results[0], results[-1]
-    sums = [sum(r["seconds"].values()) for r in (before, after)]
     ratios = {}
-    for method, result in zip(METHODS, results[1:-1]):
+    for index, method in enumerate(METHODS):
+        before, result, after = results[2 * index : 2 * index + 3]
         weight = (result["middle"] - before["middle"]) / (
             after["middle"] - before["middle"]
         )
+        sums = [sum(r["seconds"].values()) for r in (before, after)]
         towers_s = sums[0] + weight * (sums[1] - sums[0])
         ratios[method] = result["seconds"][method] / towers_s
         print(
