@@ -4,7 +4,6 @@ from cm_zoo.training.raise_on_non_finite_loss import NonFiniteLossError
 from cm_zoo.training.raise_on_non_finite_loss import RaiseOnNonFiniteLoss
 from cm_zoo.training.raise_on_non_finite_loss import last_good_checkpoint
 from cm_zoo.training.run_checkpoint import RunCheckpoint
-from cm_zoo.training.scaling_arguments import add_scaling_arguments
 from cm_zoo.training.scaling_arguments import strategy_from_arguments
 from cm_zoo.training.strategies import STRATEGIES
 from cm_zoo.training.strategies import is_chief
@@ -21,7 +20,6 @@ __all__ = [
     "RaiseOnNonFiniteLoss",
     "RunCheckpoint",
     "TrainingLoop",
-    "add_scaling_arguments",
     "is_chief",
     "last_good_checkpoint",
     "make_strategy",

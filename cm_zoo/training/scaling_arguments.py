@@ -1,45 +1,11 @@
-"""The command-line flags every training recipe shares for scaling out."""
+"""The strategy and dtype policy that the recipes' scaling flags ask for
+(the flags themselves: `recipes/recipe_arguments.add_scaling_flags`, parsed
+before TensorFlow is imported)."""
 
 import keras
 
-from cm_zoo.training.strategies import STRATEGIES
 from cm_zoo.training.strategies import make_strategy
 from cm_zoo.training.strategies import per_replica_batch_size
-
-PRECISIONS = ("none", "mixed_float16", "mixed_bfloat16")
-
-
-def add_scaling_arguments(parser, *, jit_help):
-    """Adds `--strategy`, `--tpu`, `--save-every-steps`,
-    `--mixed-precision` and `--jit-compile` to an `argparse` parser.
-
-    Args:
-        parser: `argparse.ArgumentParser`.
-        jit_help: str. What `--jit-compile` does in this recipe.
-
-    Example:
-    >>> import argparse
-    >>> from cm_zoo.training import add_scaling_arguments
-    >>> parser = argparse.ArgumentParser()
-    >>> add_scaling_arguments(parser, jit_help="XLA")
-    >>> parser.parse_args(["--save-every-steps", "500"]).save_every_steps
-    500
-    """
-    parser.add_argument("--strategy", default="default", choices=STRATEGIES)
-    parser.add_argument(
-        "--tpu",
-        default="",
-        help="TPU name or grpc:// address for --strategy tpu "
-        "('local' on a TPU VM)",
-    )
-    parser.add_argument(
-        "--save-every-steps",
-        type=int,
-        default=None,
-        help="also checkpoint every N steps (default: epoch ends)",
-    )
-    parser.add_argument("--mixed-precision", default="none", choices=PRECISIONS)
-    parser.add_argument("--jit-compile", action="store_true", help=jit_help)
 
 
 def strategy_from_arguments(args):
