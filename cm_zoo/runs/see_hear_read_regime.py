@@ -370,7 +370,8 @@ def regime_markdown(summary):
         "| direction | median rank | chance | ratio to chance |",
         "|---|---:|---:|---:|",
     ]
-    for direction, cell in summary["median_rank"].items():
+    for direction in _ordered(summary["median_rank"], DIRECTIONS):
+        cell = summary["median_rank"][direction]
         lines.append(
             f"| {direction} | {_cell(cell, 1)} | {cell['chance']:.1f} | "
             f"{cell['ratio_to_chance']:.2f}x |"
@@ -389,10 +390,18 @@ def regime_markdown(summary):
         "|---|---:|",
     ]
     transfer = summary["classifier_transfer"]
-    for pair, cell in transfer["accuracy"].items():
-        lines.append(f"| {pair} | {_cell(cell, 3)} |")
+    pairs = [(a, b) for a in training.ENCODERS for b in training.ENCODERS]
+    for pair in _ordered(transfer["accuracy"], pairs):
+        lines.append(f"| {pair} | {_cell(transfer['accuracy'][pair], 3)} |")
     lines += ["", f"Chance: {transfer['chance']:.3f}.", ""]
     return "\n".join(lines)
+
+
+def _ordered(cells, pairs):
+    """The `"a->b"` keys of `cells` in the order of `pairs`, then the rest
+    sorted (a JSON round trip sorts keys; the tables keep this order)."""
+    first = [f"{a}->{b}" for a, b in pairs if f"{a}->{b}" in cells]
+    return first + sorted(set(cells) - set(first))
 
 
 def _cell(cell, digits):
