@@ -6,11 +6,12 @@ form into matmuls, after centering everything on a reference point so that
 float32 cancellation stays small near and far from the components. They work
 in the dtype of their arguments (float32 in the layers, float64 in the priors).
 
-`diagonal_gmm_log_prob` is one XLA-compiled function per input shape that
-returns `log p(x)` together with its analytic input gradient
-`-sum_k r_k (x - mu_k) / var_k` (`r` the responsibilities), wired in by
-`tf.custom_gradient`: a StatReg evaluation is a handful of graph ops instead
-of the ~200 of an autodiffed expansion.
+`mean_negative_log_likelihoods` evaluates the StatReg losses of any number
+of inputs and priors in one XLA-compiled call that also returns their
+analytic input gradients (for the GMM `-sum_k r_k (x - mu_k) / var_k`, `r`
+the responsibilities), wired in by `tf.custom_gradient`: a training step's
+StatReg is one call and a few graph ops per input instead of the ~200 per
+evaluation of an autodiffed expansion.
 """
 
 import math

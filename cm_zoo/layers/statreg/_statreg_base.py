@@ -1,11 +1,44 @@
 """Private base of the StatReg layers: validation, prior, pass-through, loss."""
 
 import numbers
+import string
 
 import keras
 import tensorflow as tf
 
 from cm_zoo.layers.statreg.regularize_together import regularize_together
+
+# Docstring sections every StatReg layer shares, indented as they appear.
+_SHARED_DOCS = {
+    "distribution": (
+        "Under `tf.distribute`, Keras 3 divides each replica's added loss\n"
+        "    by the number of replicas before the gradients are summed\n"
+        "    across replicas, so with equal per-replica batches the update is\n"
+        "    that of the mean NLL over the global batch."
+    ),
+    "weight_and_kwargs": (
+        "weight: float. Non-negative multiplier `lambda` of the added\n"
+        "            loss. Defaults to `1.`.\n"
+        "        **kwargs: Base layer arguments (`name`, `dtype`, ...)."
+    ),
+    "call_and_shapes": (
+        "Call arguments:\n"
+        "        inputs: Hidden activations.\n"
+        "        training: bool. Adds the loss only when true.\n"
+        "\n"
+        "    Input shape:\n"
+        "        `(batch_size, dim)`.\n"
+        "\n"
+        "    Output shape:\n"
+        "        Same as the input."
+    ),
+}
+
+
+def expand_shared_docs(cls):
+    """Fills the `${name}` sections of `cls.__doc__` (as TFP's docstrings)."""
+    cls.__doc__ = string.Template(cls.__doc__).substitute(_SHARED_DOCS)
+    return cls
 
 
 class StatRegBase(keras.layers.Layer):

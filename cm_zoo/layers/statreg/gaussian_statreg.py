@@ -7,6 +7,7 @@ from cm_zoo.layers.statreg import gaussian_prior
 
 
 @keras.saving.register_keras_serializable(package="cm_zoo")
+@_statreg_base.expand_shared_docs
 class GaussianStatReg(_statreg_base.StatRegBase):
     """Method B-Single: penalizes activations unlikely under a fixed Gaussian.
 
@@ -22,25 +23,12 @@ class GaussianStatReg(_statreg_base.StatRegBase):
     W||^2`. The density is computed in float32 even under a `mixed_float16`
     policy. Until `set_prior` is called the prior is the standard normal.
 
-    Under `tf.distribute`, Keras 3 divides each replica's added loss by the
-    number of replicas before the gradients are summed across replicas, so
-    with equal per-replica batches the update is that of the mean NLL over
-    the global batch.
+    ${distribution}
 
     Args:
-        weight: float. Non-negative multiplier `lambda` of the added loss.
-            Defaults to `1.`.
-        **kwargs: Base layer arguments (`name`, `dtype`, ...).
+        ${weight_and_kwargs}
 
-    Call arguments:
-        inputs: Hidden activations.
-        training: bool. Adds the loss only when true.
-
-    Input shape:
-        `(batch_size, dim)`.
-
-    Output shape:
-        Same as the input.
+    ${call_and_shapes}
 
     Example:
     >>> from cm_zoo.layers.statreg import GaussianPrior, GaussianStatReg

@@ -8,6 +8,7 @@ from cm_zoo.layers.statreg import diagonal_gmm_prior
 
 
 @keras.saving.register_keras_serializable(package="cm_zoo")
+@_statreg_base.expand_shared_docs
 class GMMStatReg(_statreg_base.StatRegBase):
     """Method B-GMM: penalizes activations unlikely under a fixed diagonal GMM.
 
@@ -27,31 +28,19 @@ class GMMStatReg(_statreg_base.StatRegBase):
     computed without its `[batch, K, dim]` broadcast: the quadratic forms are
     expanded into matmuls about the mixture mean, and the two dominant
     components per row are recomputed exactly, so the value stays accurate
-    near and far from the components. One XLA-compiled call per evaluation
-    returns the density and its analytic input gradient (a
-    `tf.custom_gradient`), so a training step adds a few graph ops per
-    StatReg call; the prior weights get no gradient.
+    near and far from the components. One XLA-compiled call returns the
+    loss and its analytic input gradient (a `tf.custom_gradient`), so a
+    training step adds a few graph ops per StatReg call
+    (`regularize_together` evaluates several calls in one); the prior
+    weights get no gradient.
 
-    Under `tf.distribute`, Keras 3 divides each replica's added loss by the
-    number of replicas before the gradients are summed across replicas, so
-    with equal per-replica batches the update is that of the mean NLL over
-    the global batch.
+    ${distribution}
 
     Args:
         num_components: int. Number of mixture components `K`.
-        weight: float. Non-negative multiplier `lambda` of the added loss.
-            Defaults to `1.`.
-        **kwargs: Base layer arguments (`name`, `dtype`, ...).
+        ${weight_and_kwargs}
 
-    Call arguments:
-        inputs: Hidden activations.
-        training: bool. Adds the loss only when true.
-
-    Input shape:
-        `(batch_size, dim)`.
-
-    Output shape:
-        Same as the input.
+    ${call_and_shapes}
 
     Example:
     >>> from cm_zoo.layers.statreg import DiagonalGMMPrior, GMMStatReg

@@ -161,20 +161,23 @@ class CrossModalClassifier(Task):
         regularized = [
             m for m in modalities if m in self.regularized_modalities
         ]
-        terms, statreg_ids = {}, set()
+        names, terms, statreg_ids = [], [], set()
         for layer, regularizer in self.regularizers.items():
             added = regularizer.losses
             statreg_ids.update(id(loss) for loss in added)
             if not added:
                 continue
             for modality, loss in zip(regularized, added, strict=True):
-                terms[f"statreg_{layer}_{modality}"] = (
-                    self.statreg_active * keras.ops.cast(loss, "float32")
-                )
-        if terms:
-            self._statreg_terms.update_state(terms)
+                names.append(f"statreg_{layer}_{modality}")
+                terms.append(keras.ops.cast(loss, "float32"))
         others = [loss for loss in self.losses if id(loss) not in statreg_ids]
-        return [self.scaled(loss) for loss in [*terms.values(), *others]]
+        others = [self.scaled(loss) for loss in others]
+        if not terms:
+            return others
+        # One vector for all terms: one gate, one metric update, one sum.
+        terms = self.statreg_active * keras.ops.stack(terms)
+        self._statreg_terms.update_state(names, terms)
+        return [self.scaled(keras.ops.sum(terms)), *others]
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         for modality, logits in y_pred.items():
@@ -214,13 +217,15 @@ class _TermMeans(keras.metrics.Metric):
             name="sums_and_counts",
         )
 
-    def update_state(self, terms):
-        """Adds one step: `terms` maps some of `names` to float32 scalars."""
-        zero = keras.ops.zeros((), "float32")
-        sums = [terms.get(name, zero) for name in self.names]
-        counts = [float(name in terms) for name in self.names]
+    def update_state(self, names, values):
+        """Adds one step: `values[i]` (float32) of the term `names[i]`."""
+        if tuple(names) != self.names:
+            by_name = dict(zip(names, keras.ops.unstack(values), strict=True))
+            zero = keras.ops.zeros((), "float32")
+            values = keras.ops.stack([by_name.get(n, zero) for n in self.names])
+        counts = [float(name in names) for name in self.names]
         self.sums_and_counts.assign_add(
-            keras.ops.stack([keras.ops.stack(sums), keras.ops.array(counts)])
+            keras.ops.stack([values, keras.ops.array(counts)])
         )
 
     def result(self):

@@ -131,8 +131,8 @@ def test_regularizers_must_name_a_shared_layer():
 
 def test_statreg_terms_are_means_over_the_steps_that_had_them():
     terms = cross_modal_classifier._TermMeans(["a", "b", "c"])
-    terms.update_state({"a": np.float32(1.0)})
-    terms.update_state({"a": np.float32(3.0), "b": np.float32(2.0)})
+    terms.update_state(["a"], np.float32([1.0]))
+    terms.update_state(["b", "a"], np.float32([2.0, 3.0]))
     assert {k: float(v) for k, v in terms.result().items()} == {
         "a": 2.0,
         "b": 2.0,
