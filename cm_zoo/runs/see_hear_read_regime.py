@@ -216,12 +216,11 @@ def run_regime(job, bench, *, num_splits, strategy, output, patience):
     splits `0 .. num_splits - 1` (`run_split`).
 
     Returns:
-        `{"teacher": {"num_classes", "val_accuracy", "seconds"},
+        `{"teacher": {"label_space", "num_classes", "val_accuracy"},
         "splits": [metrics of each split]}`.
     """
     root = RunDirectory(output)
     keras.utils.set_random_seed(job.seed)
-    started = time.time()
     teacher = training.load_or_train_teacher(job, bench, strategy, (root, root))
     teacher_info = {
         "label_space": job.teacher_labels,
@@ -229,7 +228,6 @@ def run_regime(job, bench, *, num_splits, strategy, output, patience):
             experiment.teacher_class_names(bench, job.teacher_labels)
         ),
         "val_accuracy": teacher_accuracy(teacher, bench, job),
-        "seconds": time.time() - started,
     }
     splits = [
         run_split(
