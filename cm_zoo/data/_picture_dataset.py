@@ -39,14 +39,15 @@ def picture_dataset(paths, labels, picture_spec, bad_file, batch_size=None):
     image_size, dtype = picture_spec
     num_records = len(paths)
     block = batch_size or _BLOCK
+    # Records carry their list index where Keras' carry their label; the
+    # labels are gathered per block.
     blocks = (
         tf.data.Dataset.from_tensor_slices(
-            (paths, labels, tf.range(num_records, dtype=tf.int64))
+            (paths, tf.range(num_records, dtype=tf.int64))
         )
         .map(
-            lambda path, label, index: (
+            lambda path, index: (
                 decode_picture(path, image_size, dtype),
-                label,
                 index,
             ),
             num_parallel_calls=tf.data.AUTOTUNE,
@@ -60,7 +61,6 @@ def picture_dataset(paths, labels, picture_spec, bad_file, batch_size=None):
     end = tf.data.Dataset.from_tensors(
         (
             tf.zeros([0, image_size, image_size, 3], dtype),
-            tf.zeros([0], tf.int64),
             tf.constant([num_records], tf.int64),
         )
     )
@@ -105,27 +105,25 @@ class _Restorer:
         are not (the block's indices, increasing, span more than its
         size), `restore` fills them in.
         """
-        x, label, index = block  # [n, S, S, 3], [n], [n] (end mark: [1])
+        x, index = block  # [n, S, S, 3], [n] (end mark: no rows, [1])
         span = index[-1] + 1 - expected
         has_gap = span > tf.size(index, out_type=tf.int64)
         x, label = tf.cond(
             has_gap,
             lambda: tuple(
                 tf.py_function(
-                    self.restore,
-                    [expected, x, label, index],
-                    [x.dtype, tf.int64],
+                    self.restore, [expected, x, index], [x.dtype, tf.int64]
                 )
             ),
-            lambda: (x, label),
+            lambda: (x, tf.gather(self.labels, index[: tf.shape(x)[0]])),
         )
         x.set_shape([None, self.image_size, self.image_size, 3])
         label.set_shape([None])
         return index[-1] + 1, (x, label)
 
-    def restore(self, expected, x, label, index):
+    def restore(self, expected, x, index):
         """The block with its missing records decoded again, in list order."""
-        rows = dict(zip(index.numpy().tolist(), zip(x.numpy(), label.numpy())))
+        rows = dict(zip(index.numpy().tolist(), x.numpy()))
         stop = min(int(index[-1]) + 1, len(self.paths))
         for i in range(int(expected), stop):
             if i in rows:
@@ -137,10 +135,10 @@ class _Restorer:
             except tf.errors.OpError:  # what `ignore_errors` dropped
                 self.bad_file(self.paths[i])
             else:
-                rows[i] = (picture.numpy(), self.labels[i])
+                rows[i] = picture.numpy()
         kept = sorted(rows)
         shape = (len(kept), self.image_size, self.image_size, 3)
         pictures = np.zeros(shape, self.dtype)
         for row, i in enumerate(kept):
-            pictures[row] = rows[i][0]
-        return pictures, np.array([rows[i][1] for i in kept], np.int64)
+            pictures[row] = rows[i]
+        return pictures, self.labels[kept]
