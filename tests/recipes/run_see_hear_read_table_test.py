@@ -55,6 +55,16 @@ def test_committed_files_match_their_command():
     assert RESULTS.with_suffix(".md").read_text() == markdown
 
 
+
+def test_readme_median_rank_table_is_the_result_files():
+    summary = json.loads(RESULTS.with_suffix(".json").read_text())
+    markdown = cm_zoo.runs.see_hear_read_regime.regime_markdown(summary)
+    start = markdown.index("| direction |")
+    table = markdown[start : markdown.index("\n\n", start)]
+    assert len(table.splitlines()) == 2 + 6
+    assert table in (ROOT / "README.md").read_text()
+
+
 @pytest.mark.large
 def test_tiny_regime_writes_files_and_skips_finished_splits(tmp_path):
     recipe = _recipe()
