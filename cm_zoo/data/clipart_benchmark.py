@@ -9,35 +9,28 @@ import hashlib
 import io
 import json
 import os
-import zipfile
 
 import numpy as np
 from PIL import Image
 
 from cm_zoo import modalities
 from cm_zoo.data import clipart_views
+from cm_zoo.data._clipart_files import check_choice
+from cm_zoo.data._clipart_files import decode_sound
+from cm_zoo.data._clipart_files import parse_manifest
+from cm_zoo.data._clipart_files import read_bytes
+from cm_zoo.data._clipart_files import read_checked
+from cm_zoo.data._clipart_files import read_npz
+from cm_zoo.data._clipart_paired import PairedViews
 
 EMBEDDED_PATH = os.path.join(
     os.path.dirname(__file__), "embedded", "clipart_benchmark"
 )
 SPLITS = ("train", "val", "test", "ood")
-PAIRED_SPLITS = ("train", "val", "test")
 SOURCE_SPLITS = ("train", "val")
 SOURCE_ROLE = "source"
-SOUND_RATE = 16000
 LEXICON_FILE = "lexicon.json"
 SOURCE_FILE = "source.npz"
-# Manifest fields the loader reads; a manifest lacking one is refused.
-MANIFEST_FIELDS = (
-    "class_names",
-    "source_modality",
-    "modalities",
-    "holdout_categories",
-    "image_size",
-    "files",
-    "items",
-    "sound_storage",
-)
 
 
 def load(path=None):
@@ -65,7 +58,7 @@ def load(path=None):
     return ClipartBenchmark(EMBEDDED_PATH if path is None else path)
 
 
-class ClipartBenchmark:
+class ClipartBenchmark(PairedViews):
     """In-memory view of one build of the clip-art benchmark.
 
     Weakly aligned part (CMPlaces protocol): `arrays(modality, split)`; every
@@ -94,20 +87,20 @@ class ClipartBenchmark:
 
     def __init__(self, path):
         manifest_path = os.path.join(path, "manifest.json")
-        raw = _read_bytes(
+        raw = read_bytes(
             manifest_path,
             f"No clip-art benchmark at {path!r}: expected "
             f"{manifest_path!r}, found no such file.",
         )
         self.manifest_sha256 = hashlib.sha256(raw).hexdigest()
-        self.manifest = _parse_manifest(manifest_path, raw)
+        self.manifest = parse_manifest(manifest_path, raw)
         self.class_names = list(self.manifest["class_names"])
         self.source_modality = self.manifest["source_modality"]
         self.modalities = tuple(self.manifest["modalities"])
         self.holdout_categories = list(self.manifest["holdout_categories"])
         self.image_size = int(self.manifest["image_size"])
         data = {
-            name: _read_checked(path, name, digest)
+            name: read_checked(path, name, digest)
             for name, digest in self.manifest["files"].items()
         }
         items = self.manifest["items"]
@@ -123,7 +116,7 @@ class ClipartBenchmark:
             self._lexicon = json.loads(data[LEXICON_FILE])
         self._source = None
         if SOURCE_FILE in data:
-            self._source = _read_npz(path, SOURCE_FILE, data[SOURCE_FILE])
+            self._source = read_npz(path, SOURCE_FILE, data[SOURCE_FILE])
         self._source_rgba = None
         self._pool_row = None
         self._position = {
@@ -133,15 +126,15 @@ class ClipartBenchmark:
 
     def _read_modalities(self, path, data):
         for key in (modalities.CLIPART, modalities.SKETCH):
-            archive = _read_npz(path, key + ".npz", data[key + ".npz"])
+            archive = read_npz(path, key + ".npz", data[key + ".npz"])
             images = archive["images"]
             self._rows[key] = archive["item"]
             if images.ndim == 3:
                 images = np.repeat(images[..., None], 3, axis=-1)
             self._values[key] = images
-        archive = _read_npz(path, "sound.npz", data["sound.npz"])
+        archive = read_npz(path, "sound.npz", data["sound.npz"])
         self._rows[modalities.SOUND] = archive["item"]
-        self._values[modalities.SOUND] = _decode_sound(
+        self._values[modalities.SOUND] = decode_sound(
             archive["mulaw"],
             archive["offsets"],
             int(self.manifest["sound_storage"]["rate"]),
@@ -175,66 +168,6 @@ class ClipartBenchmark:
         self._check(modality, split)
         ids = np.flatnonzero((self._role == modality) & (self._split == split))
         return self._take(modality, ids), self._labels[ids]
-
-    def paired(self, split):
-        """Returns the See-Hear-Read paired data of one split.
-
-        For `split="train"`: `{"image_sound": {"clipart", "sound", "label"},
-        "image_text": {"clipart", "description", "label"}}`; the two sets
-        come from disjoint items, so no item links sound to text during
-        training. For `"val"`/`"test"`: `{"clipart", "description", "sound",
-        "label"}`, row `i` of every key being the same item (triplets), for
-        evaluating every retrieval direction including sound <-> text.
-
-        Args:
-            split: str. One of `"train"`, `"val"`, `"test"`.
-
-        Raises:
-            ValueError: for an unknown split.
-        """
-        _check_choice("split", split, PAIRED_SPLITS)
-        paired = self._role == "paired"
-        if split != "train":
-            ids = np.flatnonzero(paired & (self._split == split))
-            keys = (
-                modalities.CLIPART,
-                modalities.DESCRIPTION,
-                modalities.SOUND,
-            )
-            return self._bundle(ids, keys)
-        sets = {
-            "image_sound": (modalities.CLIPART, modalities.SOUND),
-            "image_text": (modalities.CLIPART, modalities.DESCRIPTION),
-        }
-        return {
-            name: self._bundle(
-                np.flatnonzero(paired & (self._pairing == name)), keys
-            )
-            for name, keys in sets.items()
-        }
-
-    def paired_triplets(self):
-        """Every paired item, of every split, as a triplet.
-
-        `{"clipart", "description", "sound", "label", "split"}` in manifest
-        order (`"split"`: object array of `"train"`/`"val"`/`"test"`), so an
-        experiment can draw other splits of the paired part (training
-        items are stored with all three modalities, though `paired("train")`
-        gives each only the two of its pair set).
-
-        Example:
-        >>> bench = cm_zoo.data.clipart_benchmark.load()
-        >>> items = bench.paired_triplets()
-        >>> len(items["label"]) == sum(
-        ...     len(bench.paired(s)["label"]) for s in ("val", "test")
-        ...     ) + sum(len(p["label"]) for p in bench.paired("train").values())
-        True
-        """
-        ids = np.flatnonzero(self._role == "paired")
-        keys = (modalities.CLIPART, modalities.DESCRIPTION, modalities.SOUND)
-        bundle = self._bundle(ids, keys)
-        bundle["split"] = self._split[ids].astype(object)
-        return bundle
 
     def lexicon(self):
         """Returns the WordNet lexicon: `(texts, labels)`, text only.
@@ -310,7 +243,7 @@ class ClipartBenchmark:
         >>> bool((y[::2] == y[1::2]).all())
         True
         """
-        _check_choice("split", split, SOURCE_SPLITS)
+        check_choice("split", split, SOURCE_SPLITS)
         if self._source is None:
             raise ValueError(
                 f"This clip-art benchmark build has no source pool: expected "
@@ -350,109 +283,5 @@ class ClipartBenchmark:
         return self._values[modality][[position[int(i)] for i in ids]]
 
     def _check(self, modality, split):
-        _check_choice("modality", modality, self.modalities)
-        _check_choice("split", split, SPLITS)
-
-
-def _check_choice(name, value, options):
-    if value not in options:
-        raise ValueError(
-            f"Unknown {name} {value!r} for the clip-art benchmark. "
-            f"Expected one of {list(options)}."
-        )
-
-
-def _read_bytes(file_path, missing_message):
-    """The bytes of `file_path`; `ValueError(missing_message)` if absent."""
-    if not os.path.isfile(file_path):
-        raise ValueError(missing_message)
-    with open(file_path, "rb") as f:
-        return f.read()
-
-
-def _read_checked(path, name, digest):
-    file_path = os.path.join(path, name)
-    raw = _read_bytes(
-        file_path,
-        f"Clip-art benchmark file missing: expected {file_path!r} "
-        f"(listed in manifest.json), found no such file.",
-    )
-    found = hashlib.sha256(raw).hexdigest()
-    if found != digest:
-        raise ValueError(
-            f"Clip-art benchmark file {file_path!r} is corrupt: expected "
-            f"sha256 {digest}, found {found}."
-        )
-    return raw
-
-
-def _parse_manifest(manifest_path, raw):
-    """The manifest as a dict, refused naming the file if it is unusable."""
-    try:
-        manifest = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(
-            f"Clip-art benchmark manifest {manifest_path!r} is not JSON: "
-            f"{error}."
-        ) from None
-    missing = [
-        key
-        for key in MANIFEST_FIELDS
-        if not isinstance(manifest, dict) or key not in manifest
-    ]
-    if missing:
-        raise ValueError(
-            f"Clip-art benchmark manifest {manifest_path!r} lacks {missing}; "
-            "rebuild it with recipes/build_clipart_benchmark.py."
-        )
-    return manifest
-
-
-class _NpzArrays(dict):
-    """The arrays of one `.npz` file; a missing one is named with the file."""
-
-    def __init__(self, file_path, arrays):
-        super().__init__(arrays)
-        self.file_path = file_path
-
-    def __missing__(self, key):
-        raise ValueError(
-            f"Clip-art benchmark file {self.file_path!r} has no array "
-            f"{key!r}. Found: {sorted(self)}"
-        )
-
-
-def _read_npz(path, name, raw):
-    """Every array of the `.npz` bytes `raw`, errors naming the file."""
-    file_path = os.path.join(path, name)
-    try:
-        with np.load(io.BytesIO(raw)) as archive:
-            return _NpzArrays(file_path, {k: archive[k] for k in archive.files})
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
-        raise ValueError(
-            f"Clip-art benchmark file {file_path!r} is not a readable .npz "
-            f"archive ({type(error).__name__}: {error}). Its sha256 matches "
-            "manifest.json, so it was damaged before the hash was recorded "
-            "or both were changed; rebuild the benchmark with "
-            "recipes/build_clipart_benchmark.py."
-        ) from error
-
-
-def _decode_sound(mulaw, offsets, rate):
-    """8-bit mu-law at `rate` -> float32 [N, samples] at 16 kHz, padded.
-
-    Upsampling is linear interpolation (the stored band ends at rate / 2).
-    """
-    mu = 255.0
-    y = mulaw.astype(np.float32) / mu * 2.0 - 1.0
-    audio = np.sign(y) * np.expm1(np.abs(y) * np.log1p(mu)) / mu
-    factor = SOUND_RATE / rate
-    clips = []
-    for start, stop in zip(offsets[:-1], offsets[1:]):
-        clip = audio[start:stop]
-        times = np.arange(int(round(clip.size * factor))) / factor
-        clips.append(np.interp(times, np.arange(clip.size), clip))
-    out = np.zeros((len(clips), max(c.size for c in clips)), np.float32)
-    for row, clip in zip(out, clips):
-        row[: clip.size] = clip
-    return out
+        check_choice("modality", modality, self.modalities)
+        check_choice("split", split, SPLITS)
