@@ -3,6 +3,7 @@
 from cm_zoo.data import clipart_benchmark
 from cm_zoo.data import clipart_build
 from cm_zoo.data import descriptions
+from cm_zoo.data import file_readers
 from cm_zoo.data import list_files
 from cm_zoo.data import pipelines
 from cm_zoo.data import spatial_text
@@ -10,8 +11,8 @@ from cm_zoo.data.descriptions import check_descriptions
 from cm_zoo.data.descriptions import load_sentence_vectors
 from cm_zoo.data.descriptions import load_word_vectors
 from cm_zoo.data.descriptions import tokenize
+from cm_zoo.data.file_readers import decode_image_file
 from cm_zoo.data.list_files import ListFileReport
-from cm_zoo.data.list_files import decode_image_file
 from cm_zoo.data.list_files import make_list_dataset
 from cm_zoo.data.list_files import read_list_file
 from cm_zoo.data.pipelines import make_eval_dataset
@@ -27,6 +28,7 @@ __all__ = [
     "clipart_build",
     "decode_image_file",
     "descriptions",
+    "file_readers",
     "list_files",
     "load_sentence_vectors",
     "load_word_vectors",

@@ -13,18 +13,14 @@ spatial-text annotations (rendered XML) are decoded in Python inside a
 parallel map, with the same handling of bad files.
 """
 
-import io
 import os
-import warnings
-import wave
 
 import numpy as np
 import tensorflow as tf
-from PIL import Image
 
 from cm_zoo import modalities
-from cm_zoo.data import spatial_text
 from cm_zoo.data._picture_dataset import picture_dataset
+from cm_zoo.data._python_loader import python_loader
 
 ON_CORRUPT = ("raise", "skip")
 
@@ -126,7 +122,8 @@ def make_list_dataset(
     `spatial_text` `.xml` annotations are rendered by
     `spatial_text.render_annotation_file`; `description` files are read as
     UTF-8 strings; `sound` files are 16-bit PCM WAV or FLAC at any rate,
-    read as float32 `[samples]` resampled to 16 kHz (`read_sound_file`).
+    read as float32 `[samples]` resampled to 16 kHz
+    (`file_readers.read_sound_file`).
 
     Args:
         list_path: str. The list file (`relative/path label` lines).
@@ -185,7 +182,7 @@ def make_list_dataset(
     )
     paths, labels = read_list_file(list_path, root, class_names)
     report = ListFileReport()
-    load = _python_loader(modality, image_size, on_corrupt, report)
+    load = python_loader(modality, image_size, on_corrupt, report)
     if is_picture:
         dataset = picture_dataset(
             paths, labels, (image_size, dtype), load.bad_picture, batch_size
@@ -239,194 +236,3 @@ def _bad_argument(name, value, expected, modality):
 
 def _is_positive_int(value):
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
-
-
-class _PythonLoader:
-    """Decodes one record in Python; names, raises or counts bad files."""
-
-    def __init__(self, modality, decode, spec, on_corrupt, report):
-        self.modality = modality
-        self.decode = decode
-        self.dtype, self.shape = spec
-        self.on_corrupt = on_corrupt
-        self.report = report
-
-    def __call__(self, path):
-        """`(x, ok)` for `path` (bytes or str); see `on_corrupt`."""
-        if isinstance(path, bytes):
-            path = path.decode("utf-8")
-        try:
-            return self.decode(path), np.bool_(True)
-        except (OSError, ValueError, EOFError, wave.Error) as error:
-            self.bad_file(path, str(error))
-            return _empty(self.dtype, self.shape), np.bool_(False)
-
-    def bad_file(self, path, reason):
-        """Raises (`"raise"`) or warns and counts (`"skip"`)."""
-        message = f"{self.modality} file {path!r} unreadable: {reason}"
-        if self.on_corrupt == "raise":
-            raise ValueError(message)
-        self.report.skipped.append((path, reason))
-        warnings.warn(f"Skipping {message}", stacklevel=2)
-
-    def bad_picture(self, path):
-        """Names a picture the graph could not decode (PIL says why)."""
-        try:
-            self.decode(path)
-        except (OSError, ValueError, EOFError) as error:
-            self.bad_file(path, str(error))
-        else:
-            self.bad_file(
-                path,
-                "PIL reads it but tf.io.decode_image does not (JPEG, "
-                "PNG, GIF or BMP expected)",
-            )
-
-    def as_op(self, path, label):
-        """The loader as a dataset map: `(x, label, ok)`."""
-        x, ok = tf.numpy_function(self, [path], [self.dtype, tf.bool])
-        x.set_shape(self.shape)
-        ok.set_shape(())
-        return x, label, ok
-
-
-def _python_loader(modality, image_size, on_corrupt, report):
-    return _PythonLoader(
-        modality,
-        _decoder(modality, image_size),
-        _record_spec(modality, image_size),
-        on_corrupt,
-        report,
-    )
-
-
-def _record_spec(modality, image_size):
-    """`(dtype, shape)` of one decoded record of `modality`."""
-    if modalities.is_image(modality):
-        return tf.uint8, (image_size, image_size, 3)
-    if modality == modalities.SOUND:
-        return tf.float32, (None,)
-    return tf.string, ()
-
-
-def decode_image_file(path, image_size):
-    """Reads a JPEG/PNG file as uint8 RGB `[image_size, image_size, 3]`.
-
-    Raises:
-        ValueError: for an empty or undecodable file, naming it.
-        OSError: for a missing file.
-    """
-    with open(path, "rb") as f:
-        raw = f.read()
-    if not raw:
-        raise ValueError(f"image file {path!r} is empty (0 bytes).")
-    try:
-        with Image.open(io.BytesIO(raw)) as image:
-            image = image.convert("RGB")
-    except OSError as error:
-        raise ValueError(
-            f"image file {path!r} is not a decodable JPEG/PNG: {error}"
-        ) from error
-    image = image.resize((image_size, image_size), Image.BILINEAR)
-    return np.asarray(image, np.uint8)
-
-
-def read_text_file(path):
-    """Reads a description file; raises `ValueError` when it is empty."""
-    with open(path, encoding="utf-8") as f:
-        text = f.read().strip()
-    if not text:
-        raise ValueError(f"description file {path!r} is empty.")
-    return text.encode("utf-8")
-
-
-def read_wav_file(path, rate=16000):
-    """Reads 16-bit PCM WAV (mono or mixed down) as float32 at `rate`.
-
-    A file recorded at another rate is resampled to `rate` (band-limited,
-    by `resample`).
-    """
-    with wave.open(path, "rb") as w:
-        if w.getsampwidth() != 2:
-            raise ValueError(
-                f"sound file {path!r}: expected 16-bit PCM WAV, found "
-                f"{8 * w.getsampwidth()}-bit."
-            )
-        file_rate = w.getframerate()
-        pcm = np.frombuffer(w.readframes(w.getnframes()), "<i2")
-        pcm = pcm.reshape(-1, w.getnchannels()).mean(axis=1)
-    if pcm.size == 0:
-        raise ValueError(f"sound file {path!r} has no samples.")
-    return resample((pcm / 32768.0).astype(np.float32), file_rate, rate)
-
-
-def read_sound_file(path, rate=16000):
-    """Reads a WAV or FLAC file as mono float32 at `rate` (resampled).
-
-    FLAC needs the optional `soundfile` package.
-
-    Raises:
-        ImportError: for a `.flac` file without `soundfile`, with the
-            install command.
-        ValueError: for a file that holds no samples or is not 16-bit WAV.
-    """
-    if not str(path).lower().endswith(".flac"):
-        return read_wav_file(path, rate)
-    try:
-        import soundfile
-    except ImportError:
-        raise ImportError(
-            f"Reading the FLAC file {path!r} needs soundfile: "
-            "`pip install soundfile`."
-        ) from None
-    samples, file_rate = soundfile.read(path, dtype="float32", always_2d=True)
-    if samples.size == 0:
-        raise ValueError(f"sound file {path!r} has no samples.")
-    return resample(samples.mean(axis=1), file_rate, rate)
-
-
-def resample(samples, from_rate, to_rate):
-    """Resamples a 1-D float32 signal from `from_rate` to `to_rate` Hz.
-
-    The spectrum is cut (or zero-padded) at the new Nyquist frequency and
-    transformed back, the band-limited resampling of
-    `scipy.signal.resample`; a signal already at `to_rate` is returned as
-    it is.
-
-    Example:
-    >>> from cm_zoo.data.list_files import resample
-    >>> t = np.arange(8000) / 8000
-    >>> y = resample(np.sin(2 * np.pi * 440 * t).astype("float32"), 8000,
-    ...              16000)
-    >>> y.shape, y.dtype, bool(np.abs(y).max() < 1.01)
-    ((16000,), dtype('float32'), True)
-    """
-    if int(from_rate) == int(to_rate):
-        return samples
-    length = max(1, round(len(samples) * to_rate / from_rate))
-    spectrum = np.fft.rfft(samples.astype(np.float64))
-    kept = min(len(spectrum), length // 2 + 1)
-    out = np.fft.irfft(spectrum[:kept], n=length) * (length / len(samples))
-    return out.astype(np.float32)
-
-
-def _decoder(modality, image_size):
-    if modality == modalities.DESCRIPTION:
-        return read_text_file
-    if modality == modalities.SOUND:
-        return read_sound_file
-
-    def decode(path):
-        if modality == modalities.SPATIAL_TEXT and path.endswith(".xml"):
-            return spatial_text.render_annotation_file(path, image_size)
-        return decode_image_file(path, image_size)
-
-    return decode
-
-
-def _empty(dtype, shape):
-    if dtype == tf.string:
-        return np.bytes_(b"")
-    return np.zeros(
-        [0 if d is None else d for d in shape], dtype.as_numpy_dtype
-    )

@@ -162,7 +162,7 @@ def test_sound_list_reads_wav_and_resamples_other_rates(tmp_path):
 def test_flac_without_soundfile_names_the_install(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "soundfile", None)
     with pytest.raises(ImportError, match="pip install soundfile"):
-        data.list_files.read_sound_file(str(tmp_path / "a.flac"))
+        data.file_readers.read_sound_file(str(tmp_path / "a.flac"))
 
 
 def test_spatial_text_list_renders_xml(tmp_path):
@@ -197,7 +197,7 @@ def test_pictures_are_decoded_in_the_graph_not_by_python(
     def python_decode(path, image_size):
         raise AssertionError(f"Python decoded {path}")
 
-    monkeypatch.setattr(data.list_files, "decode_image_file", python_decode)
+    monkeypatch.setattr(data.file_readers, "decode_image_file", python_decode)
     list_path = _write_list(image_dir, ["img/red.jpg 0", "img/blue.png 1"])
     dataset, report = data.make_list_dataset(list_path, "clipart", image_size=8)
 

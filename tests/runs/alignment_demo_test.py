@@ -4,7 +4,7 @@ from PIL import Image
 
 from cm_zoo.data import clipart_benchmark
 from cm_zoo.data import read_list_file
-from cm_zoo.data.list_files import read_wav_file
+from cm_zoo.data.file_readers import read_wav_file
 from cm_zoo.runs import alignment_demo
 
 
