@@ -55,7 +55,6 @@ def test_committed_files_match_their_command():
     assert RESULTS.with_suffix(".md").read_text() == markdown
 
 
-
 def test_readme_median_rank_table_is_the_result_files():
     summary = json.loads(RESULTS.with_suffix(".json").read_text())
     markdown = cm_zoo.runs.see_hear_read_regime.regime_markdown(summary)
