@@ -9,14 +9,15 @@ exponent the arithmetic predicts:
     4096-d embeddings, N items each): in N; predicted 2 (N x N
     similarities; the per-row sort adds a log N factor);
   - EM prior fitting (`fit_diagonal_gmm`, 4096-d ReLU activations),
-    seconds per iteration: in N (K=100) and in K (N=5,000); predicted 1
+    seconds per iteration: in N (K=100) and in K (N=10,000); predicted 1
     each (four N x D x K matmuls);
   - the train step of the tiny BL-Shared-Upper task (batch 32 per
     modality): in the number of modalities M = 1..5; predicted at most 1
     (each modality adds a tower and its rows; the shared update is paid
     once).
-At small sizes fixed costs (dispatch, set-up) make b fall below the
-prediction; a b above it means something grows faster than its
+Sizes start where the arithmetic outweighs the fixed costs (dispatch, a
+~0.1 s per EM iteration, a ~10 ms train step); below that b falls under the
+prediction. A b above it means something grows faster than its
 arithmetic. Timings are medians of repeats, sizes interleaved.
 
 Prints one table row per quantity (sizes, seconds, b, predicted) and last
@@ -131,22 +132,24 @@ def measure(quick, rng):
     """`[(quantity, sizes, seconds, predicted b)]`, one per table row."""
     repeats = 3 if quick else 5
     rows = []
-    sizes = (25, 100, 400) if quick else (10, 25, 50, 100, 200, 400)
+    sizes = (100, 200, 400, 800) if quick else (50, 100, 200, 400, 800)
     steps = {k: statreg_step(k, 4096, rng) for k in sizes}
     rows.append(("statreg K (D=4096)", sizes, interleaved(steps, 5, 5), 1))
-    sizes = (1024, 4096, 9216) if quick else (256, 1024, 2048, 4096, 9216)
+    sizes = (2048, 4096, 9216) if quick else (1024, 2048, 4096, 9216)
     steps = {d: statreg_step(100, d, rng) for d in sizes}
     rows.append(("statreg D (K=100)", sizes, interleaved(steps, 5, 5), 1))
     sizes = (1024, 2048, 4096) if quick else (1024, 2048, 4096, 8192)
     runs = {n: retrieval_run(n) for n in sizes}
     rows.append(("retrieval N (full)", sizes, interleaved(runs, repeats), 2))
-    sizes = (2500, 5000, 10_000) if quick else (2500, 5000, 10_000, 20_000)
+    sizes = (
+        (10_000, 20_000, 40_000) if quick else (10_000, 20_000, 40_000, 80_000)
+    )
     seconds = [em_seconds_per_iteration(n, 100, repeats) for n in sizes]
     rows.append(("EM N (K=100, D=4096)", sizes, seconds, 1))
-    sizes = (25, 50, 100) if quick else (25, 50, 100, 200)
-    seconds = [em_seconds_per_iteration(5000, k, repeats) for k in sizes]
-    rows.append(("EM K (N=5,000, D=4096)", sizes, seconds, 1))
-    sizes = (1, 2, 3) if quick else (1, 2, 3, 4, 5)
+    sizes = (50, 100, 200) if quick else (25, 50, 100, 200, 400)
+    seconds = [em_seconds_per_iteration(10_000, k, repeats) for k in sizes]
+    rows.append(("EM K (N=10,000, D=4096)", sizes, seconds, 1))
+    sizes = (1, 2, 3, 4, 5)
     steps = {m: train_step(m, rng) for m in sizes}
     seconds = interleaved(steps, repeats * 2, 3)
     rows.append(("train step M modalities", sizes, seconds, 1))
