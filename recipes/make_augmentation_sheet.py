@@ -26,21 +26,9 @@ import cm_zoo  # noqa: E402
 DEFAULT_OUT = os.path.join(os.path.dirname(__file__), "..", "docs", "data")
 CLIPARTS = 5
 SKETCHES = 3
-# Every drawing variation off; each row turns one on.
-DRAWING_OFF = {
-    "max_stroke_change": 0,
-    "flip_rate": 0.0,
-    "max_rotation": 0.0,
-    "scale_range": (1.0, 1.0),
-    "max_translation": 0.0,
-    "background_rate": 0.0,
-    "color_rate": 0.0,
-    "grayscale_rate": 0.0,
-    "photo_rate": 0.0,
-    "jpeg_rate": 0.0,
-}
+# Each row turns one variation on (the others off); the last uses defaults.
 DRAWING_ROWS = (
-    ("as stored", DRAWING_OFF),
+    ("as stored", {}),
     ("stroke width\n(±1 px)", {"max_stroke_change": 1}),
     ("mirror,\nrotation ±10°", {"flip_rate": 0.5, "max_rotation": 10.0}),
     (
@@ -54,14 +42,6 @@ DRAWING_ROWS = (
     ("JPEG q15-85", {"jpeg_rate": 1.0}),
     ("all (default\nrates)", None),
 )
-TEXT_OFF = {
-    "word_dropout": 0.0,
-    "crop_rate": 0.0,
-    "shuffle_rate": 0.0,
-    "case_rate": 0.0,
-    "punctuation_rate": 0.0,
-    "template_rate": 0.0,
-}
 TEXT_COLUMNS = (
     ("crop", {"crop_rate": 1.0}),
     ("word dropout 0.3", {"word_dropout": 0.3}),
@@ -89,8 +69,12 @@ def augment_drawings(images, seed):
     """One `[N, S, S, 3]` uint8 batch per row of `DRAWING_ROWS`."""
     rows = []
     for row, (_, variation) in enumerate(DRAWING_ROWS):
-        kwargs = {} if variation is None else {**DRAWING_OFF, **variation}
-        layer = cm_zoo.layers.DrawingAugmentation(**kwargs, seed=seed + row)
+        drawing = cm_zoo.layers.DrawingAugmentation
+        layer = (
+            drawing(seed=seed + row)
+            if variation is None
+            else drawing.only(seed=seed + row, **variation)
+        )
         rows.append(layer(images, training=True).numpy())
     return rows
 
@@ -131,8 +115,12 @@ def text_table(bench, seed, rows=4):
     )
     columns = [("as stored", list(picked))]
     for index, (name, variation) in enumerate(TEXT_COLUMNS):
-        kwargs = {} if variation is None else {**TEXT_OFF, **variation}
-        layer = cm_zoo.layers.TextAugmentation(**kwargs, seed=seed + index)
+        text = cm_zoo.layers.TextAugmentation
+        layer = (
+            text(seed=seed + index)
+            if variation is None
+            else text.only(seed=seed + index, **variation)
+        )
         out = layer(picked, training=True).numpy()
         columns.append((name, [t.decode() for t in out]))
     lines = [

@@ -1,6 +1,7 @@
 """Private base of the augmentation layers: training-only, seeded, checked."""
 
 import numbers
+import types
 
 import keras
 import tensorflow as tf
@@ -17,6 +18,33 @@ class TrainingOnlyAugmentation(keras.layers.Layer):
     are not autocast: the output has the input's dtype. TensorFlow backend
     only.
     """
+
+    # The constructor arguments that turn every variation off (subclasses).
+    VARIATIONS_OFF = types.MappingProxyType({})
+
+    @classmethod
+    def only(cls, seed=None, **variations):
+        """A layer with every variation off except `variations`.
+
+        Args:
+            seed: int or None. The layer's seed.
+            **variations: constructor arguments that override the values of
+                `VARIATIONS_OFF` (and any other constructor argument).
+
+        Returns:
+            An instance of `cls`.
+
+        Example:
+        >>> import numpy as np
+        >>> from cm_zoo.layers.shared import DrawingAugmentation
+        >>> drawings = np.full((2, 32, 32, 3), 255.0, "float32")
+        >>> still = DrawingAugmentation.only(seed=0)
+        >>> bool(np.all(still(drawings, training=True) == drawings))
+        True
+        >>> DrawingAugmentation.only(grayscale_rate=1.0).grayscale_rate
+        1.0
+        """
+        return cls(**{**cls.VARIATIONS_OFF, **variations}, seed=seed)
 
     def __init__(self, seed=None, **kwargs):
         require_tensorflow_backend(type(self))

@@ -1,6 +1,7 @@
 """Random paper, pose, stroke, colour and camera of drawings, in training."""
 
 import math
+import types
 
 import keras
 import tensorflow as tf
@@ -84,6 +85,21 @@ class DrawingAugmentation(TrainingOnlyAugmentation):
     >>> seen.shape, seen.dtype, bool(np.array_equal(seen, images))
     ((2, 32, 32, 3), dtype('uint8'), False)
     """
+
+    VARIATIONS_OFF = types.MappingProxyType(
+        {
+            "max_stroke_change": 0,
+            "flip_rate": 0.0,
+            "max_rotation": 0.0,
+            "scale_range": (1.0, 1.0),
+            "max_translation": 0.0,
+            "background_rate": 0.0,
+            "color_rate": 0.0,
+            "grayscale_rate": 0.0,
+            "photo_rate": 0.0,
+            "jpeg_rate": 0.0,
+        }
+    )
 
     def __init__(
         self,

@@ -1,5 +1,7 @@
 """Random rephrasing of short texts (titles, descriptions), in training."""
 
+import types
+
 import keras
 import tensorflow as tf
 
@@ -85,6 +87,17 @@ class TextAugmentation(TrainingOnlyAugmentation):
     >>> out.lower().rstrip(".")
     'a fowl'
     """
+
+    VARIATIONS_OFF = types.MappingProxyType(
+        {
+            "word_dropout": 0.0,
+            "crop_rate": 0.0,
+            "shuffle_rate": 0.0,
+            "case_rate": 0.0,
+            "punctuation_rate": 0.0,
+            "template_rate": 0.0,
+        }
+    )
 
     def __init__(
         self,

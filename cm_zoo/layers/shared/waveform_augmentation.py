@@ -1,5 +1,7 @@
 """Random speed, shift, gain and background noise of speech, in training."""
 
+import types
+
 import keras
 
 from cm_zoo.layers.shared._training_only_augmentation import (
@@ -74,6 +76,15 @@ class WaveformAugmentation(TrainingOnlyAugmentation):
     >>> bool(np.array_equal(heard, speech))
     False
     """
+
+    VARIATIONS_OFF = types.MappingProxyType(
+        {
+            "speed_range": (1.0, 1.0),
+            "shift_range": (0.0, 0.0),
+            "gain_range": (0.0, 0.0),
+            "noise_rate": 0.0,
+        }
+    )
 
     def __init__(
         self,

@@ -6,23 +6,9 @@ from tests.layers.shared.augmentation_contract import (
     check_augmentation_contract,
 )
 
-# Every variation off: `training=True` must then return the input.
-OFF = {
-    "max_stroke_change": 0,
-    "flip_rate": 0.0,
-    "max_rotation": 0.0,
-    "scale_range": (1.0, 1.0),
-    "max_translation": 0.0,
-    "background_rate": 0.0,
-    "color_rate": 0.0,
-    "grayscale_rate": 0.0,
-    "photo_rate": 0.0,
-    "jpeg_rate": 0.0,
-}
-
 
 def only(seed=0, **variation):
-    return DrawingAugmentation(**{**OFF, **variation}, seed=seed)
+    return DrawingAugmentation.only(seed=seed, **variation)
 
 
 def drawings(batch=4, size=32):

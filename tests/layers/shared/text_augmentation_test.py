@@ -10,15 +10,6 @@ from tests.layers.shared.augmentation_contract import (
     check_augmentation_contract,
 )
 
-# Every variation off: `training=True` must then return the input.
-OFF = {
-    "word_dropout": 0.0,
-    "crop_rate": 0.0,
-    "shuffle_rate": 0.0,
-    "case_rate": 0.0,
-    "punctuation_rate": 0.0,
-    "template_rate": 0.0,
-}
 SENTENCES = [
     "A bird: any warm-blooded egg-laying vertebrate with wings.",
     "Red bird",
@@ -28,7 +19,7 @@ SENTENCES = [
 
 
 def only(seed=0, **variation):
-    return TextAugmentation(**{**OFF, **variation}, seed=seed)
+    return TextAugmentation.only(seed=seed, **variation)
 
 
 def texts(sentences=SENTENCES, repeat=1):

@@ -7,18 +7,10 @@ from tests.layers.shared.augmentation_contract import (
 )
 
 RATE = 1000
-# Every variation off: `training=True` must then return the input.
-OFF = {
-    "sample_rate": RATE,
-    "speed_range": (1.0, 1.0),
-    "shift_range": (0.0, 0.0),
-    "gain_range": (0.0, 0.0),
-    "noise_rate": 0.0,
-}
 
 
 def only(seed=0, **variation):
-    return WaveformAugmentation(**{**OFF, **variation}, seed=seed)
+    return WaveformAugmentation.only(seed=seed, sample_rate=RATE, **variation)
 
 
 def speech(batch=3, samples=2000):
