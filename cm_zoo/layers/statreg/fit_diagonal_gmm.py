@@ -2,16 +2,14 @@
 
 import dataclasses
 import math
-import os
-import warnings
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from cm_zoo.layers.statreg import _densities
+from cm_zoo.layers.statreg import _em_state
 from cm_zoo.layers.statreg import _initialization
-from cm_zoo.layers.statreg import _prior_io
 from cm_zoo.layers.statreg import _streaming
 from cm_zoo.layers.statreg import diagonal_gmm_prior
 
@@ -21,7 +19,6 @@ _SAMPLE_SIZE_PER_COMPONENT = 20
 _MIN_SAMPLE_SIZE = 1000
 # Lloyd iterations on the sample after k-means++ seeding (at most).
 _LLOYD_ITERATIONS = 20
-_EM_STATE_KIND = "diagonal_gmm_em_state"
 
 
 def fit_diagonal_gmm(
@@ -111,7 +108,7 @@ def fit_diagonal_gmm(
         fingerprint = (
             f"K={num_components},D={data.dim},N={data.num_examples},seed={seed}"
         )
-        checkpoint = _EMCheckpoint(checkpoint_dir, fingerprint)
+        checkpoint = _em_state.EMCheckpoint(checkpoint_dir, fingerprint)
     state = _starting_state(
         data,
         num_components,
@@ -144,7 +141,7 @@ def _starting_state(
     data, num_components, *, init, seed, variance_floor, checkpoint
 ):
     """The EM state restored from `checkpoint`, else freshly initialized."""
-    state = _EMState(num_components, data.dim, data.mean)
+    state = _em_state.EMState(num_components, data.dim, data.mean)
     if checkpoint is None or not checkpoint.restore(state):
         state.assign(
             *_initial_parameters(
@@ -271,89 +268,6 @@ def _run_em(
         state.iteration.assign_add(1)
         if checkpoint is not None:
             checkpoint.save(state)
-
-
-class _EMCheckpoint:
-    """The EM state in `<dir>/em_state.npz`, written after every M-step.
-
-    Written atomically with the previous state kept beside it
-    (`_prior_io.save_npz`); a torn newest file falls back to that copy, and
-    with no readable copy EM starts afresh, with a warning either way.
-    """
-
-    def __init__(self, directory, fingerprint):
-        self.path = os.path.join(os.fspath(directory), "em_state.npz")
-        self.fingerprint = fingerprint
-
-    def restore(self, state):
-        """Loads the saved state into `state`; False if there is none.
-
-        Raises:
-            ValueError: the checkpoint is of another fit.
-        """
-        if not os.path.exists(self.path) and not os.path.exists(
-            _prior_io.previous_path(self.path)
-        ):
-            return False
-        try:
-            _, arrays = _prior_io.read_npz(self.path)
-        except ValueError as error:
-            warnings.warn(
-                f"{error} Starting EM afresh.", RuntimeWarning, stacklevel=3
-            )
-            return False
-        found = str(arrays["fingerprint"])
-        if found != self.fingerprint:
-            raise ValueError(
-                f"`checkpoint_dir` {os.path.dirname(self.path)} holds a "
-                f"different fit. Expected: {self.fingerprint}. "
-                f"Received: {found}"
-            )
-        state.restore(arrays)
-        return True
-
-    def save(self, state):
-        _prior_io.save_npz(
-            self.path,
-            _EM_STATE_KIND,
-            {"fingerprint": np.array(self.fingerprint), **state.arrays()},
-        )
-
-
-class _EMState:
-    """Float32 parameters (means relative to the data mean) and EM progress."""
-
-    def __init__(self, num_components, dim, data_mean):
-        self.center = tf.constant(data_mean, "float32")
-        self.logits = tf.Variable(tf.zeros([num_components]))
-        self.centered_means = tf.Variable(tf.zeros([num_components, dim]))
-        self.variances = tf.Variable(tf.ones([num_components, dim]))
-        self.iteration = tf.Variable(0, dtype="int64")
-        self.previous_log_likelihood = tf.Variable(math.nan, dtype="float64")
-
-    def arrays(self):
-        """The variables' values, for `_EMCheckpoint`."""
-        return {
-            "logits": self.logits.numpy(),
-            "centered_means": self.centered_means.numpy(),
-            "variances": self.variances.numpy(),
-            "iteration": self.iteration.numpy(),
-            "previous_log_likelihood": (self.previous_log_likelihood.numpy()),
-        }
-
-    def restore(self, arrays):
-        """Sets every variable from `arrays()` of a saved state."""
-        self.logits.assign(arrays["logits"])
-        self.centered_means.assign(arrays["centered_means"])
-        self.variances.assign(arrays["variances"])
-        self.iteration.assign(arrays["iteration"])
-        self.previous_log_likelihood.assign(arrays["previous_log_likelihood"])
-
-    def assign(self, logits, centered_means, variances):
-        """Sets the parameters from float64 arrays."""
-        self.logits.assign(logits.astype("float32"))
-        self.centered_means.assign(centered_means.astype("float32"))
-        self.variances.assign(variances.astype("float32"))
 
 
 def _initial_parameters(data, num_components, *, init, rng, variance_floor):

@@ -4,7 +4,7 @@ import tensorflow as tf
 from sklearn.mixture import GaussianMixture
 
 from cm_zoo.layers.statreg import fit_diagonal_gmm
-from cm_zoo.layers.statreg.fit_diagonal_gmm import _EMState
+from cm_zoo.layers.statreg._em_state import EMState
 from cm_zoo.layers.statreg.fit_diagonal_gmm import _m_step
 from tests.layers.statreg import statreg_reference
 
@@ -89,7 +89,7 @@ def test_empty_component_is_reseeded_at_least_likely_sample_row():
     rng = np.random.default_rng(4)
     sample = rng.normal(size=(50, 3)).astype("float32")
     sample[17] = 40.0  # The outlier.
-    state = _EMState(2, 3, np.zeros(3))
+    state = EMState(2, 3, np.zeros(3))
     state.assign(np.log([0.5, 0.5]), np.zeros((2, 3)), np.ones((2, 3)))
     counts = np.array([100.0, 0.0])
     sum_x = np.array([[10.0, 20.0, 30.0], [0.0, 0.0, 0.0]])
