@@ -40,26 +40,30 @@ def _class_folders(root, per_class=4, seed=0):
     return root
 
 
+def _tiny_flags(export_dir, data, work_dir):
+    """The recipe's flags for a two-epoch doodle alignment to the export."""
+    return [
+        "--to",
+        str(export_dir / "tiny"),
+        "--modality",
+        "doodle",
+        "--data",
+        str(data),
+        "--epochs",
+        "2",
+        "--steps-per-epoch",
+        "2",
+        "--batch-size",
+        "4",
+        "--work-dir",
+        str(work_dir),
+    ]
+
+
 def _run(export_dir, tmp_path, *extra):
     data = _class_folders(tmp_path / "data")
     return align_modality.main(
-        [
-            "--to",
-            str(export_dir / "tiny"),
-            "--modality",
-            "doodle",
-            "--data",
-            str(data),
-            "--epochs",
-            "2",
-            "--steps-per-epoch",
-            "2",
-            "--batch-size",
-            "4",
-            "--work-dir",
-            str(tmp_path / "work"),
-            *extra,
-        ]
+        [*_tiny_flags(export_dir, data, tmp_path / "work"), *extra]
     )
 
 
@@ -193,20 +197,7 @@ def test_killed_run_resumes_to_the_uninterrupted_encoder(export_dir, tmp_path):
     def command(name, work):
         return [
             str(ROOT / "recipes" / "align_modality.py"),
-            "--to",
-            str(export_dir / "tiny"),
-            "--modality",
-            "doodle",
-            "--data",
-            str(data),
-            "--epochs",
-            "2",
-            "--steps-per-epoch",
-            "2",
-            "--batch-size",
-            "4",
-            "--work-dir",
-            str(tmp_path / work),
+            *_tiny_flags(export_dir, data, tmp_path / work),
             "--output",
             str(tmp_path / name / "tiny"),
             "--method",

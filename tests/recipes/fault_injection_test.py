@@ -25,9 +25,10 @@ import subprocess
 import sys
 import textwrap
 
-import h5py
 import numpy as np
 import pytest
+
+from tests.recipes.saved_weights import weight_arrays
 
 ROOT = pathlib.Path(__file__).parents[2]
 RECIPE = ROOT / "recipes" / "train_cmplaces.py"
@@ -107,19 +108,6 @@ def _newest(directory, suffix):
     return max(files, key=lambda p: int(p.name.split("-")[1].split(".")[0]))
 
 
-def _arrays(path):
-    found = {}
-    with h5py.File(path, "r") as f:
-        f.visititems(
-            lambda name, item: (
-                found.__setitem__(name, item[()])
-                if isinstance(item, h5py.Dataset)
-                else None
-            )
-        )
-    return found
-
-
 def _without_timings(value):
     if isinstance(value, dict):
         return {
@@ -171,8 +159,8 @@ def test_kill_in_every_phase_and_torn_newest_file_resume_exactly(tmp_path):
         with np.load(cut / "priors" / "gmm_fc7.npz") as got:
             for key in want.files:
                 np.testing.assert_array_equal(got[key], want[key])
-    want = _arrays(whole / "C" / "task.weights.h5")
-    got = _arrays(cut / "C" / "task.weights.h5")
+    want = weight_arrays(whole / "C" / "task.weights.h5")
+    got = weight_arrays(cut / "C" / "task.weights.h5")
     assert sorted(got) == sorted(want)
     for key in want:
         np.testing.assert_array_equal(got[key], want[key])

@@ -14,9 +14,10 @@ import subprocess
 import sys
 import textwrap
 
-import h5py
 import numpy as np
 import pytest
+
+from tests.recipes.saved_weights import weight_arrays
 
 ROOT = pathlib.Path(__file__).parents[2]
 
@@ -80,19 +81,6 @@ def _run(wrapper, kill, out):
     )
 
 
-def _arrays(path):
-    found = {}
-    with h5py.File(path, "r") as f:
-        f.visititems(
-            lambda name, item: (
-                found.__setitem__(name, item[()])
-                if isinstance(item, h5py.Dataset)
-                else None
-            )
-        )
-    return found
-
-
 @pytest.mark.large
 def test_killed_during_em_and_frozen_phase_resumes_to_same_weights(tmp_path):
     wrapper = tmp_path / "wrapper.py"
@@ -119,8 +107,8 @@ def test_killed_during_em_and_frozen_phase_resumes_to_same_weights(tmp_path):
             with np.load(cut / "priors" / name) as got:
                 for key in want.files:
                     np.testing.assert_array_equal(got[key], want[key])
-    want = _arrays(tmp_path / "whole" / "C" / "task.weights.h5")
-    got = _arrays(cut / "C" / "task.weights.h5")
+    want = weight_arrays(tmp_path / "whole" / "C" / "task.weights.h5")
+    got = weight_arrays(cut / "C" / "task.weights.h5")
     assert sorted(got) == sorted(want)
     for key in want:
         np.testing.assert_allclose(got[key], want[key], rtol=0, atol=1e-6)

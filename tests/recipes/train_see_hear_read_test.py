@@ -11,6 +11,20 @@ RECIPE = (
     pathlib.Path(__file__).parents[2] / "recipes" / "train_see_hear_read.py"
 )
 
+# One teacher epoch and a two-step student epoch, quietly.
+TWO_STEPS = (
+    "--epochs",
+    "1",
+    "--steps-per-epoch",
+    "2",
+    "--teacher-epochs",
+    "1",
+    "--batch-size",
+    "8",
+    "--verbose",
+    "0",
+)
+
 
 def _recipe():
     spec = importlib.util.spec_from_file_location("train_see_hear_read", RECIPE)
@@ -27,16 +41,7 @@ def test_two_steps_write_backbone_and_metrics(tmp_path):
         [
             "--output",
             str(out),
-            "--epochs",
-            "1",
-            "--steps-per-epoch",
-            "2",
-            "--teacher-epochs",
-            "1",
-            "--batch-size",
-            "8",
-            "--verbose",
-            "0",
+            *TWO_STEPS,
         ]
     )
     saved = json.loads((out / "metrics.json").read_text())
@@ -117,16 +122,7 @@ def test_users_augmentation_flags_train_and_report_ood(tmp_path):
             "--class-pairs",
             "--train-splits",
             "train+val",
-            "--epochs",
-            "1",
-            "--steps-per-epoch",
-            "2",
-            "--teacher-epochs",
-            "1",
-            "--batch-size",
-            "8",
-            "--verbose",
-            "0",
+            *TWO_STEPS,
         ]
     )
     scores = metrics["generalisation"]
