@@ -4,14 +4,10 @@ Logical devices must be configured before TensorFlow initializes, so the
 check runs in a fresh interpreter and reports back as JSON.
 """
 
-import json
-import os
-import subprocess
-import sys
-
 import tensorflow as tf
 
 from cm_zoo.losses import scale_for_replicas
+from tests.fresh_process import run_json_script
 
 _SCRIPT = r"""
 import json
@@ -37,14 +33,5 @@ def test_identity_with_one_replica():
 
 
 def test_divides_by_the_number_of_replicas():
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
-    done = subprocess.run(
-        [sys.executable, "-c", _SCRIPT],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=True,
-    )
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = run_json_script(_SCRIPT)
     assert result == {"replicas": 2, "values": [3.0, 3.0]}

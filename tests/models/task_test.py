@@ -1,9 +1,5 @@
 """The task base: presets, default compile, config, replica scaling."""
 
-import json
-import os
-import subprocess
-import sys
 import warnings
 
 import keras
@@ -14,6 +10,7 @@ from cm_zoo.models import CrossModalBackbone
 from cm_zoo.models import CrossModalClassifier
 from cm_zoo.models import SeeHearReadModel
 from cm_zoo.models import Task
+from tests.fresh_process import run_json_script
 from tests.models.small_models import image_tower
 
 
@@ -120,16 +117,7 @@ print(json.dumps({"single": single, "replicas": values}))
 
 
 def test_every_loss_term_is_divided_by_the_replicas():
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
-    done = subprocess.run(
-        [sys.executable, "-c", _TWO_REPLICAS],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=True,
-    )
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = run_json_script(_TWO_REPLICAS)
     # Each replica saw the whole batch: its share is half the single loss.
     for value in result["replicas"]:
         assert value == pytest.approx(result["single"] / 2, rel=1e-5)

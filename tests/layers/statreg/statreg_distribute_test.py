@@ -4,12 +4,9 @@ Logical devices must be configured before TensorFlow initializes, so the
 check runs in a fresh interpreter (`_SCRIPT`) and reports back as JSON.
 """
 
-import json
-import os
-import subprocess
-import sys
-
 import numpy as np
+
+from tests.fresh_process import run_json_script
 
 _SCRIPT = r"""
 import json
@@ -94,27 +91,7 @@ json.dump(
 
 
 def test_mirrored_strategy_matches_single_device_global_batch_mean():
-    repo_root = os.path.dirname(
-        os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
-    )
-    env = dict(
-        os.environ,
-        CUDA_VISIBLE_DEVICES="",
-        TF_CPP_MIN_LOG_LEVEL="3",
-        PYTHONPATH=os.pathsep.join(
-            [repo_root, os.environ.get("PYTHONPATH", "")]
-        ),
-    )
-    completed = subprocess.run(
-        [sys.executable, "-c", _SCRIPT],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    result = json.loads(completed.stdout.strip().splitlines()[-1])
+    result = run_json_script(_SCRIPT)
 
     assert result["num_replicas"] == 2
     # The reported loss is the NLL mean over the global batch, as on one
