@@ -82,6 +82,11 @@ def _add_run_flags(add):
         type=flags.non_negative_float,
         help="normal init of the description MLP (paper: 0.1); 0: He",
     )
+    add(
+        "--wordnet-concepts",
+        action="store_true",
+        help="words also carry their WordNet concepts (not in the paper)",
+    )
     add("--source-views", type=flags.positive_int, help="renders per drawing")
     add(
         "--patience",
@@ -148,12 +153,15 @@ def holdout_labels(parser, spec, bench):
 
 def regime(training, args):
     """The preset's training defaults with the flags set, architecture
-    flags (`--batch-norm`, `--text-init-stddev`) included."""
+    flags (`--batch-norm`, `--text-init-stddev`, `--wordnet-concepts`)
+    included."""
     architecture = dict(training.architecture)
     if args.batch_norm is not None:
         architecture["use_batch_norm"] = args.batch_norm == "on"
     if args.text_init_stddev is not None:
         architecture["text_kernel_init_stddev"] = args.text_init_stddev or None
+    if args.wordnet_concepts:
+        architecture["text_wordnet_concepts"] = True
     training = dataclasses.replace(training, architecture=architecture)
     return flags.with_flags(training, args)
 

@@ -91,6 +91,9 @@ class CMPlacesArchitecture(ImageArchitecture):
         text_embedding_dim: int. Width of the word embedding.
         text_kernel_init_stddev: float or None. Stddev of the MLP's normal
             initializer (0.1 in the paper); None for He init.
+        text_wordnet_concepts: bool. Words also carry their WordNet
+            concepts (`HashedWordEmbedding`); not in the paper. Defaults
+            to `False`.
         Other arguments: see `ImageArchitecture`.
     """
 
@@ -98,6 +101,7 @@ class CMPlacesArchitecture(ImageArchitecture):
     text_num_buckets: int
     text_embedding_dim: int
     text_kernel_init_stddev: float | None
+    text_wordnet_concepts: bool = False
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -115,6 +119,9 @@ class SeeHearReadArchitecture(ImageArchitecture):
         text_embedding_dim: int. Width of the word embedding.
         text_num_buckets: int. Hash buckets of the word embedding.
         text_conv_filters: int. Filters of the text convolution.
+        text_wordnet_concepts: bool. Words also carry their WordNet
+            concepts (`HashedWordEmbedding`); not in the paper. Defaults
+            to `False`.
         Other arguments: see `ImageArchitecture`.
     """
 
@@ -128,6 +135,7 @@ class SeeHearReadArchitecture(ImageArchitecture):
     text_embedding_dim: int
     text_num_buckets: int
     text_conv_filters: int
+    text_wordnet_concepts: bool = False
 
     def __post_init__(self):
         for name in ("sound_conv_filters", "sound_kernel_sizes"):

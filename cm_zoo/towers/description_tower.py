@@ -34,6 +34,9 @@ class DescriptionTower(Tower):
         num_buckets: int. Hash buckets of the word table (text input).
         embedding_dim: int. Word-vector width (text input) or sentence
             vector width (vector input).
+        wordnet_concepts: bool. The sentence vector also gets the mean of
+            its words' WordNet concept vectors (text input;
+            `HashedWordEmbedding`; not in the paper). Defaults to `False`.
         dtype: string or `keras.DTypePolicy`. Layer dtype policy.
 
     Input shape:
@@ -59,6 +62,7 @@ class DescriptionTower(Tower):
         input_kind="text",
         num_buckets=2**16,
         embedding_dim=300,
+        wordnet_concepts=False,
         dtype=None,
         **kwargs,
     ):
@@ -89,6 +93,7 @@ class DescriptionTower(Tower):
                 embeddings_initializer=keras.initializers.RandomNormal(
                     stddev=1.0
                 ),
+                wordnet_concepts=wordnet_concepts,
                 dtype=dtype,
                 name="words",
             )(text)
@@ -108,6 +113,7 @@ class DescriptionTower(Tower):
         self.input_kind = input_kind
         self.num_buckets = int(num_buckets)
         self.embedding_dim = int(embedding_dim)
+        self.wordnet_concepts = bool(wordnet_concepts)
 
     _config_keys = (
         "output_dim",
@@ -117,6 +123,7 @@ class DescriptionTower(Tower):
         "input_kind",
         "num_buckets",
         "embedding_dim",
+        "wordnet_concepts",
     )
 
 

@@ -37,6 +37,9 @@ class TextTower(Tower):
         use_batch_norm: bool. Batch-normalise each convolution (not in the
             paper; helps small models trained from scratch). Defaults to
             `False`.
+        wordnet_concepts: bool. Each word vector also gets the mean of its
+            WordNet concepts' vectors (`HashedWordEmbedding`; not in the
+            paper). Defaults to `False`.
         dtype: string or `keras.DTypePolicy`. Layer dtype policy.
 
     Input shape:
@@ -61,6 +64,7 @@ class TextTower(Tower):
         sequence_length=16,
         conv_filters=300,
         use_batch_norm=False,
+        wordnet_concepts=False,
         dtype=None,
         **kwargs,
     ):
@@ -82,6 +86,7 @@ class TextTower(Tower):
                 embedding_dim,
                 output_mode="sequence",
                 sequence_length=sequence_length,
+                wordnet_concepts=wordnet_concepts,
                 dtype=dtype,
                 name="words",
             )
@@ -107,6 +112,7 @@ class TextTower(Tower):
         self.sequence_length = int(sequence_length)
         self.conv_filters = int(conv_filters)
         self.use_batch_norm = bool(use_batch_norm)
+        self.wordnet_concepts = bool(wordnet_concepts)
 
     _config_keys = (
         "output_dim",
@@ -115,6 +121,7 @@ class TextTower(Tower):
         "sequence_length",
         "conv_filters",
         "use_batch_norm",
+        "wordnet_concepts",
     )
 
     def set_word_vectors(self, words, vectors):

@@ -28,6 +28,14 @@ def test_round_trip_keeps_hashed_table(tmp_path):
     assert restored.get_config() == tower.get_config()
 
 
+def test_wordnet_concepts_round_trip(tmp_path):
+    tower = DescriptionTower(**SMALL, wordnet_concepts=True)
+    assert tower.get_layer("words").wordnet_concepts
+    text = np.array(["two kestrels", "ice cream", ""])
+    restored = test_case.run_model_saving_test(tower, text, tmp_path)
+    assert restored.get_config()["wordnet_concepts"] is True
+
+
 def test_paper_init_uses_gaussian_with_given_std():
     tower = DescriptionTower(
         output_dim=400,

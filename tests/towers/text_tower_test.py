@@ -37,6 +37,15 @@ def test_builder_and_preset_widths():
     assert tower.sequence_length == config["text_sequence_length"]
 
 
+def test_preset_switch_turns_on_wordnet_concepts():
+    config = presets.get("see_hear_read_alexnet_tiny").config()
+    config["text_wordnet_concepts"] = True
+    tower = registry.build_text_tower(config, "text_tower")
+    assert tower.get_layer("words").wordnet_concepts
+    assert TextTower.from_config(tower.get_config()).wordnet_concepts
+    assert tower(SENTENCES).shape == (3, tower.output_dim)
+
+
 def test_set_word_vectors_fills_the_hashed_rows():
     tower = _tower()
     vectors = np.arange(10, dtype="float32").reshape(2, 5)

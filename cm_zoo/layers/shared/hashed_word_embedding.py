@@ -3,6 +3,8 @@
 import keras
 import tensorflow as tf
 
+from cm_zoo.layers.shared import wordnet_concepts
+
 _OUTPUT_MODES = ("mean", "sequence")
 _REPLACEMENT_CHARACTER = 0xFFFD  # "�", what invalid UTF-8 bytes become
 
@@ -39,6 +41,8 @@ class HashedWordEmbedding(keras.layers.Layer):
             `"mean"` mode. Defaults to `True`.
         embeddings_initializer: initializer for the table. Defaults to
             `"uniform"`.
+        wordnet_concepts: bool. Add WordNet concept vectors (above).
+            Defaults to `False`.
 
     Input shape:
         `(batch_size,)` strings.
@@ -62,6 +66,7 @@ class HashedWordEmbedding(keras.layers.Layer):
         sequence_length=16,
         use_char_ngrams=True,
         embeddings_initializer="uniform",
+        wordnet_concepts=False,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -87,6 +92,7 @@ class HashedWordEmbedding(keras.layers.Layer):
         self.embeddings_initializer = keras.initializers.get(
             embeddings_initializer
         )
+        self.wordnet_concepts = bool(wordnet_concepts)
 
     def build(self, input_shape):
         self.embeddings = self.add_weight(
@@ -94,6 +100,17 @@ class HashedWordEmbedding(keras.layers.Layer):
             shape=(self.num_buckets, self.embedding_dim),
             initializer=self.embeddings_initializer,
         )
+        if self.wordnet_concepts:
+            self._build_concepts()
+
+    def _build_concepts(self):
+        table = wordnet_concepts.load_concept_table()
+        self.concept_embeddings = self.add_weight(
+            name="concept_embeddings",
+            shape=(table.num_concepts, self.embedding_dim),
+            initializer="zeros",
+        )
+        self.concept_lookup = table.lookup()
 
     def call(self, text):
         text = tf.convert_to_tensor(text)
@@ -109,7 +126,8 @@ class HashedWordEmbedding(keras.layers.Layer):
         return self._mean(words, batch_size=tf.shape(text)[0])
 
     def _sequence(self, words):
-        ids = self._hash(words[:, : self.sequence_length]) + 1
+        kept = words[:, : self.sequence_length]
+        ids = self._hash(kept) + 1
         ids = ids.to_tensor(default_value=0, shape=[None, self.sequence_length])
         table = keras.ops.concatenate(
             [
@@ -118,9 +136,15 @@ class HashedWordEmbedding(keras.layers.Layer):
             ],
             axis=0,
         )
-        return keras.ops.cast(
-            keras.ops.take(table, ids, axis=0), self.compute_dtype
-        )
+        vectors = keras.ops.take(table, ids, axis=0)
+        if self.wordnet_concepts:
+            sums, counts = self._concept_sums(words)
+            means = sums / tf.maximum(counts, 1.0)[:, None]
+            means = words.with_flat_values(means)[:, : self.sequence_length]
+            vectors += means.to_tensor(
+                shape=[None, self.sequence_length, self.embedding_dim]
+            )
+        return keras.ops.cast(vectors, self.compute_dtype)
 
     def _mean(self, words, batch_size):
         features = words
@@ -136,7 +160,26 @@ class HashedWordEmbedding(keras.layers.Layer):
         sums = tf.math.unsorted_segment_sum(vectors, rows, batch_size)
         counts = tf.cast(ids.row_lengths(), sums.dtype)[:, None]
         mean = sums / tf.maximum(counts, 1.0)
+        if self.wordnet_concepts:
+            token_sums, token_counts = self._concept_sums(words)
+            rows = words.value_rowids()
+            concept_sums = tf.math.unsorted_segment_sum(
+                token_sums, rows, batch_size
+            )
+            concept_counts = tf.math.unsorted_segment_sum(
+                token_counts, rows, batch_size
+            )[:, None]
+            mean += concept_sums / tf.maximum(concept_counts, 1.0)
         return keras.ops.cast(mean, self.compute_dtype)
+
+    def _concept_sums(self, words):
+        """Per token: the sum of its concept vectors and their count."""
+        ids = wordnet_concepts.concept_ids(self.concept_lookup, words)
+        vectors = tf.gather(self.concept_embeddings, ids.flat_values)
+        sums = tf.math.unsorted_segment_sum(
+            vectors, ids.value_rowids(), ids.nrows()
+        )
+        return sums, tf.cast(ids.row_lengths(), sums.dtype)
 
     def _hash(self, tokens):
         return tf.ragged.map_flat_values(
@@ -160,6 +203,7 @@ class HashedWordEmbedding(keras.layers.Layer):
                 "embeddings_initializer": keras.initializers.serialize(
                     self.embeddings_initializer
                 ),
+                "wordnet_concepts": self.wordnet_concepts,
             }
         )
         return config
