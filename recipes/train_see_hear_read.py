@@ -81,6 +81,17 @@ def parse_args(argv):
         "category",
     )
     add(
+        "--spoken-lexicon",
+        type=flags.non_negative_int,
+        default=0,
+        metavar="VOICES_PER_TEXT",
+        help="also say the benchmark's labelled texts (sound transcripts, "
+        "description titles, WordNet lexicon lemmas) in this many espeak-ng "
+        "training voices each (none of the OOD split's), paired with "
+        "source-pool drawings of their category; renders cached in "
+        "OUTPUT/spoken_lexicon (default 0: off)",
+    )
+    add(
         "--train-splits",
         default="train",
         choices=["train", "train+val"],
@@ -129,35 +140,41 @@ def resolve_args(parser, args):
     return flags.with_flags(cm_zoo.presets.get(args.preset).training, args)
 
 
-def job_from_args(args, training):
-    """The library's description of the run (`SeeHearReadJob`)."""
-    return cm_zoo.runs.SeeHearReadJob(
-        preset=args.preset,
-        training=training,
-        loss=args.loss,
-        augment=args.augment,
-        teacher_data=args.teacher_data,
-        teacher_views=args.teacher_views,
-        teacher_labels=args.teacher_labels,
-        class_pairs=args.class_pairs,
-        train_splits=args.train_splits,
-        seed=args.seed,
-        save_every_steps=args.save_every_steps,
-        verbose=args.verbose,
-    )
+def job_from_args(parser, args, training):
+    """The library's description of the run (`SeeHearReadJob`); a value
+    it refuses (`--spoken-lexicon` above its voices) is a usage error."""
+    try:
+        return cm_zoo.runs.SeeHearReadJob(
+            preset=args.preset,
+            training=training,
+            loss=args.loss,
+            augment=args.augment,
+            teacher_data=args.teacher_data,
+            teacher_views=args.teacher_views,
+            teacher_labels=args.teacher_labels,
+            class_pairs=args.class_pairs,
+            spoken_lexicon=args.spoken_lexicon,
+            train_splits=args.train_splits,
+            seed=args.seed,
+            save_every_steps=args.save_every_steps,
+            verbose=args.verbose,
+        )
+    except ValueError as error:
+        parser.error(f"argument --spoken-lexicon: {error}")
 
 
 def main(argv=None):
     parser, args = parse_args(sys.argv[1:] if argv is None else argv)
     import_library()
     training = resolve_args(parser, args)
+    job = job_from_args(parser, args, training)
     keras.utils.set_random_seed(args.seed)
     bench = cm_zoo.data.clipart_benchmark.load(args.data)
     strategy = cm_zoo.training.strategy_from_arguments(
         argparse.Namespace(**{**vars(args), "batch_size": training.batch_size})
     )
     metrics, report = cm_zoo.runs.train_see_hear_read(
-        job_from_args(args, training),
+        job,
         bench,
         strategy=strategy,
         output=args.output,

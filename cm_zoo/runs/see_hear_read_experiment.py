@@ -9,6 +9,7 @@ from cm_zoo.data.clipart_benchmark import LEXICON_FILE
 from cm_zoo.evaluation import RETRIEVAL_LAYERS
 from cm_zoo.evaluation import see_hear_read_metrics
 from cm_zoo.models import extract_features
+from cm_zoo.models.see_hear_read import PAIR_SETS
 
 # Where `--train-splits` takes See-Hear-Read's training data from.
 TRAIN_SPLITS = ("train", "train+val")
@@ -104,18 +105,10 @@ def class_pairs(bench, splits="train", seed=0):
     view of that drawing. Returns `{"image_sound": ..., "image_text": ...}`
     bundles like `bench.paired("train")`'s.
     """
-    drawings, drawing_labels = bench.source_pool("train")
+    pool = bench.source_pool("train")
     rng = np.random.default_rng(seed)
-    by_label = {
-        c: np.flatnonzero(drawing_labels == c)
-        for c in set(drawing_labels.tolist())
-    }
-    sets = {
-        "image_sound": modalities.SOUND,
-        "image_text": modalities.DESCRIPTION,
-    }
     pairs = {}
-    for name, modality in sets.items():
+    for name, modality in PAIR_SETS.items():
         parts = [bench.arrays(modality, s) for s in splits.split("+")]
         if (
             modality == modalities.DESCRIPTION
@@ -123,22 +116,66 @@ def class_pairs(bench, splits="train", seed=0):
         ):
             parts.append(bench.lexicon())
         x, y = (np.concatenate(column) for column in zip(*parts))
-        keep = np.isin(y, list(by_label))
-        x, y = x[keep], y[keep]
-        rows = [rng.choice(by_label[c]) for c in y.tolist()]
-        pairs[name] = {
-            modalities.CLIPART: drawings[rows],
-            modality: x,
-            "label": y,
-        }
+        pairs[name] = _with_pool_drawings(pool, modality, x, y, rng)
     return pairs
 
 
+def pool_pairs(bench, modality, x, y, seed=0):
+    """Labelled sounds or texts, each paired with a source-pool drawing.
+
+    As `class_pairs` pairs the benchmark's weakly aligned items: each item
+    of `(x, y)` with a drawing of its category drawn from the source
+    pool's train split (items of a category the pool lacks are left out),
+    so that the ranking and model-transfer losses put it where its
+    category's drawings are. `joined_pairs` adds the result to
+    `training_pairs`.
+
+    Args:
+        bench: `ClipartBenchmark`.
+        modality: str. `"sound"` or `"description"`.
+        x: array. The items, as `bench.arrays(modality, ...)` gives them.
+        y: int array. Their labels.
+        seed: int. Seeds the drawing of partners. Defaults to 0.
+
+    Returns:
+        `{"image_sound" or "image_text": {clipart, modality, label}}`.
+
+    Example:
+    >>> from cm_zoo.runs import see_hear_read_experiment as experiment
+    >>> bench = cm_zoo.data.clipart_benchmark.load()
+    >>> pairs = experiment.pool_pairs(
+    ...     bench, "sound", np.zeros((2, 8), "float32"), np.array([0, 3]))
+    >>> bundle = pairs["image_sound"]
+    >>> bundle["clipart"].shape, bundle["sound"].shape, bundle["label"]
+    ((2, 96, 96, 3), (2, 8), array([0, 3]))
+    """
+    pair_set = {m: name for name, m in PAIR_SETS.items()}[modality]
+    rng = np.random.default_rng(seed)
+    pool = bench.source_pool("train")
+    return {pair_set: _with_pool_drawings(pool, modality, x, y, rng)}
+
+
+def _with_pool_drawings(pool, modality, x, y, rng):
+    """`{clipart, modality, label}`: each item of `(x, y)` with a drawing
+    of its category drawn from `pool` (items of no pool category left
+    out)."""
+    drawings, drawing_labels = pool
+    by_label = {
+        c: np.flatnonzero(drawing_labels == c)
+        for c in set(drawing_labels.tolist())
+    }
+    keep = np.isin(y, list(by_label))
+    x, y = x[keep], y[keep]
+    rows = [rng.choice(by_label[c]) for c in y.tolist()]
+    return {modalities.CLIPART: drawings[rows], modality: x, "label": y}
+
+
 def joined_pairs(*pair_sets):
-    """Pair sets concatenated set by set and key by key."""
+    """Pair sets concatenated set by set and key by key; a set missing
+    from some of `pair_sets` joins those that have it."""
     return {
         name: {
-            key: np.concatenate([p[name][key] for p in pair_sets])
+            key: np.concatenate([p[name][key] for p in pair_sets if name in p])
             for key in pair_sets[0][name]
         }
         for name in pair_sets[0]

@@ -11,9 +11,11 @@ import dataclasses
 import time
 
 import keras
+import numpy as np
 
 from cm_zoo import modalities
 from cm_zoo.data import make_multimodal_dataset
+from cm_zoo.data import spoken_lexicon
 from cm_zoo.evaluation import see_hear_read_report
 from cm_zoo.models import CrossModalBackbone
 from cm_zoo.models import CrossModalClassifier
@@ -39,6 +41,8 @@ LOSSES = {
     "both": ("See-Hear-Read: model transfer + ranking", 1.0, 1.0),
 }
 ENCODERS = (modalities.CLIPART, modalities.SOUND, modalities.DESCRIPTION)
+# Where a run directory caches its spoken-lexicon renders.
+SPOKEN_CACHE = "spoken_lexicon"
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -58,6 +62,10 @@ class SeeHearReadJob:
             (openclipart sub-folders, `cm_zoo.data.teacher_labels`).
         class_pairs: bool. Also pair every weakly aligned sound and text
             with a pool drawing of its category (`class_pairs`).
+        spoken_lexicon: int. Also say the benchmark's labelled texts in
+            this many training voices each (`cm_zoo.data.spoken_lexicon`,
+            renders cached in the run directory), each paired with a pool
+            drawing of its category (`pool_pairs`); 0: off. Defaults to 0.
         train_splits: str. `"train"` or `"train+val"`.
         seed: int. Seeds weights and data order.
         save_every_steps: int or None. Also checkpoint every N steps.
@@ -80,10 +88,19 @@ class SeeHearReadJob:
     teacher_views: int = 1
     teacher_labels: str = "categories"
     class_pairs: bool = False
+    spoken_lexicon: int = 0
     train_splits: str = "train"
     seed: int = 0
     save_every_steps: int | None = None
     verbose: int = 1
+
+    def __post_init__(self):
+        most = len(spoken_lexicon.TRAIN_VOICES)
+        if not 0 <= self.spoken_lexicon <= most:
+            raise ValueError(
+                f"`spoken_lexicon` (voices per text) must be in 0..{most}. "
+                f"Received: spoken_lexicon={self.spoken_lexicon!r}"
+            )
 
 
 def train_stage(job, task, dataset, epochs, *, strategy, run_dir, **kwargs):
@@ -161,9 +178,10 @@ def load_or_train_teacher(job, bench, strategy, runs, teacher_path=None):
     return teacher
 
 
-def student_dataset(job, bench, pairs=None):
+def student_dataset(job, bench, pairs=None, spoken_cache=None):
     """Batches of the pairs of `job.train_splits` (or of `pairs`), with
-    `class_pairs` if the job asks, varied as `job.augment` says."""
+    `class_pairs` and spoken-lexicon pairs (renders cached in
+    `spoken_cache`) if the job asks, varied as `job.augment` says."""
     if pairs is None:
         pairs = experiment.training_pairs(bench, job.train_splits)
     if job.class_pairs:
@@ -171,8 +189,36 @@ def student_dataset(job, bench, pairs=None):
             pairs,
             experiment.class_pairs(bench, job.train_splits, seed=job.seed),
         )
+    if job.spoken_lexicon:
+        pairs = experiment.joined_pairs(
+            pairs, _spoken_pairs(job, bench, spoken_cache)
+        )
     pairs = experiment.paired_dataset(pairs, job.training.batch_size, job.seed)
     return augmented_dataset(pairs, bench, job.augment, job.seed)
+
+
+def _spoken_pairs(job, bench, cache_dir):
+    """The benchmark's labelled texts in `job.spoken_lexicon` training
+    voices, paired with pool drawings (`experiment.pool_pairs`)."""
+    if cache_dir is None:
+        raise ValueError(
+            "A job with spoken_lexicon > 0 needs `spoken_cache`, the "
+            "directory of its renders. Received: spoken_cache=None"
+        )
+    texts, labels = spoken_lexicon.spoken_texts(bench, job.train_splits)
+    sounds = spoken_lexicon.speak_texts(
+        texts,
+        job.spoken_lexicon,
+        cache_dir,
+        num_samples=bench.arrays(modalities.SOUND, "train")[0].shape[1],
+    )
+    return experiment.pool_pairs(
+        bench,
+        modalities.SOUND,
+        sounds,
+        np.repeat(labels, job.spoken_lexicon),
+        seed=job.seed,
+    )
 
 
 def build_task(job, teacher, strategy):
@@ -259,7 +305,9 @@ def train_see_hear_read(
     keras.utils.set_random_seed(job.seed)
     task = build_task(job, teacher, strategy)
     started = time.time()
-    dataset = student_dataset(job, bench)
+    dataset = student_dataset(
+        job, bench, spoken_cache=root.path / SPOKEN_CACHE
+    )
     history = train_stage(
         job,
         task,
