@@ -85,11 +85,12 @@ def parse_args(argv):
         type=flags.non_negative_int,
         default=0,
         metavar="VOICES_PER_TEXT",
-        help="also say the benchmark's labelled texts (sound transcripts, "
-        "description titles, WordNet lexicon lemmas) in this many espeak-ng "
-        "training voices each (none of the OOD split's), paired with "
-        "source-pool drawings of their category; renders cached in "
-        "OUTPUT/spoken_lexicon (default 0: off)",
+        help="also say each training paired item's transcript in this "
+        "many espeak-ng training voices (none of the OOD split's), paired "
+        "with the item's drawing; with --class-pairs also the weakly "
+        "aligned transcripts, description titles and WordNet lexicon "
+        "lemmas, paired with source-pool drawings of their category; "
+        "renders cached in OUTPUT/spoken_lexicon (default 0: off)",
     )
     add(
         "--train-splits",

@@ -5,10 +5,10 @@ its out-of-distribution split speaks in six others (`speech.OOD_VOICES`) at
 speeds and pitches drawn over `speech.OOD_SPEEDS` and `OOD_PITCHES`. A sound
 encoder trained on one voice does not map another voice's words to the same
 place. This module makes more labelled speech at training time: the
-texts the benchmark already labels (`spoken_texts`) said (`speak_texts`) in
-`TRAIN_VOICES`, none of them an OOD voice or variant, at speeds and pitches
-inside the OOD ranges but away from their ends, so the OOD split stays out
-of distribution. Renders are stored as the benchmark stores its sounds
+texts the benchmark already labels (`paired_transcripts`, `spoken_texts`)
+said (`speak_texts`) in `TRAIN_VOICES`, none of them an OOD accent or
+variant, at speeds and pitches inside the OOD ranges but away from their
+ends, so the OOD split stays out of distribution. Renders are stored as the benchmark stores its sounds
 (8 kHz 8-bit mu-law) and loaded as its sounds load (`bench.arrays`).
 
 Every render is cached, one file per text and voice, named by the sha256 of
@@ -31,18 +31,20 @@ from cm_zoo.data import clipart_benchmark
 from cm_zoo.data._clipart_files import decode_sound
 from cm_zoo.data.clipart_build import speech
 
-# espeak-ng voices of the training renders: accents and variants the OOD
-# split does not use (`speech.OOD_VOICES`: Scottish, RP, Caribbean, New
-# York, Lancaster, klatt; variants f2, f3, m3), nor the benchmark's own
-# `speech.VOICE` (plain en-us). A variant on "en-gb" is silently ignored by
-# espeak-ng, hence "en+...".
+# espeak-ng voices of the training renders: neither the accents (voice
+# files) nor the variants of the OOD split (`speech.OOD_VOICES`: Scottish,
+# RP, Caribbean, New York, Lancaster, and "en" with klatt; variants f2, f3,
+# m3, klatt), nor the benchmark's own `speech.VOICE` (plain en-us):
+# American and West Midlands English, three variants each, alternating.
+# (espeak-ng falls back to its default voice, silently, on an unknown name,
+# and ignores a variant on "en-gb".)
 TRAIN_VOICES = (
     "en-us+m1",
+    "en-gb-x-gbcwmd+f1",
     "en-us+f4",
+    "en-gb-x-gbcwmd+m2",
     "en-us+m7",
-    "en+m2",
-    "en+f4",
-    "en-gb-x-gbcwmd+m1",
+    "en-gb-x-gbcwmd+f4",
 )
 # Words per minute and pitch, drawn uniformly from these half-open ranges:
 # inside `speech.OOD_SPEEDS` (120, 220) and `OOD_PITCHES` (20, 85), away
@@ -75,14 +77,14 @@ def training_voice(text, index, voices=TRAIN_VOICES):
 
 
 def spoken_texts(bench, splits="train"):
-    """The labelled texts worth saying: `(texts, labels)`, sorted.
+    """The weakly aligned labelled texts worth saying: `(texts, labels)`.
 
     The transcripts (manifest `spoken_text`) of the `sound` items of
-    `splits` and of the paired items training uses (the train pair sets,
-    and the val triplets with `splits="train+val"`), the title part of the
-    descriptions of `splits` (before the first `". "`), and the lemmas of
-    the WordNet lexicon (before the `":"`), once per text and label. Every
-    one is scrubbed of its category's giveaway words, as the benchmark's.
+    `splits`, the title part of the descriptions of `splits` (before the
+    first `". "`) and the lemmas of the WordNet lexicon (before the
+    `":"`), once per text and label, sorted. Every one is scrubbed of its
+    category's giveaway words, as the benchmark's texts are. (The paired
+    items' transcripts are `paired_transcripts`.)
 
     Args:
         bench: `ClipartBenchmark`.
@@ -99,10 +101,11 @@ def spoken_texts(bench, splits="train"):
     (True, True)
     """
     names = splits.split("+")
-    pairs = set()
-    for item in bench.manifest["items"]:
-        if item["role"] in ("sound", "paired") and item["split"] in names:
-            pairs.add((item["label"], item["spoken_text"]))
+    pairs = {
+        (item["label"], item["spoken_text"])
+        for item in bench.manifest["items"]
+        if item["role"] == modalities.SOUND and item["split"] in names
+    }
     for split in names:
         texts, labels = bench.arrays(modalities.DESCRIPTION, split)
         pairs.update(zip(labels.tolist(), (t.split(". ")[0] for t in texts)))
@@ -114,6 +117,27 @@ def spoken_texts(bench, splits="train"):
     return (
         np.array([text for _, text in pairs], dtype=object),
         np.array([label for label, _ in pairs], np.int64),
+    )
+
+
+def paired_transcripts(bench):
+    """What the paired items say: row `i` is the transcript (manifest
+    `spoken_text`) of row `i` of `bench.paired_triplets()`.
+
+    Example:
+    >>> from cm_zoo.data import spoken_lexicon
+    >>> bench = cm_zoo.data.clipart_benchmark.load()
+    >>> texts = spoken_lexicon.paired_transcripts(bench)
+    >>> len(texts) == len(bench.paired_triplets()["label"]), texts.dtype
+    (True, dtype('O'))
+    """
+    return np.array(
+        [
+            item["spoken_text"]
+            for item in bench.manifest["items"]
+            if item["role"] == "paired"
+        ],
+        dtype=object,
     )
 
 

@@ -8,6 +8,7 @@ mean cross-modal mAP on val, test and OOD.
 """
 
 import dataclasses
+import functools
 import time
 
 import keras
@@ -62,10 +63,12 @@ class SeeHearReadJob:
             (openclipart sub-folders, `cm_zoo.data.teacher_labels`).
         class_pairs: bool. Also pair every weakly aligned sound and text
             with a pool drawing of its category (`class_pairs`).
-        spoken_lexicon: int. Also say the benchmark's labelled texts in
-            this many training voices each (`cm_zoo.data.spoken_lexicon`,
-            renders cached in the run directory), each paired with a pool
-            drawing of its category (`pool_pairs`); 0: off. Defaults to 0.
+        spoken_lexicon: int. Also say the training paired items'
+            transcripts in this many training voices each, paired with the
+            items' drawings, and with `class_pairs` the weakly aligned
+            texts too, paired with pool drawings of their category
+            (`cm_zoo.data.spoken_lexicon`; renders cached in the run
+            directory); 0: off. Defaults to 0.
         train_splits: str. `"train"` or `"train+val"`.
         seed: int. Seeds weights and data order.
         save_every_steps: int or None. Also checkpoint every N steps.
@@ -182,6 +185,7 @@ def student_dataset(job, bench, pairs=None, spoken_cache=None):
     """Batches of the pairs of `job.train_splits` (or of `pairs`), with
     `class_pairs` and spoken-lexicon pairs (renders cached in
     `spoken_cache`) if the job asks, varied as `job.augment` says."""
+    given_pairs = pairs is not None
     if pairs is None:
         pairs = experiment.training_pairs(bench, job.train_splits)
     if job.class_pairs:
@@ -190,6 +194,13 @@ def student_dataset(job, bench, pairs=None, spoken_cache=None):
             experiment.class_pairs(bench, job.train_splits, seed=job.seed),
         )
     if job.spoken_lexicon:
+        if given_pairs or spoken_cache is None:
+            raise ValueError(
+                "Spoken-lexicon pairs follow the stored split and need a "
+                "render cache: pass no `pairs` and a `spoken_cache`. "
+                f"Received: pairs given={given_pairs}, "
+                f"spoken_cache={spoken_cache!r}"
+            )
         pairs = experiment.joined_pairs(
             pairs, _spoken_pairs(job, bench, spoken_cache)
         )
@@ -198,27 +209,40 @@ def student_dataset(job, bench, pairs=None, spoken_cache=None):
 
 
 def _spoken_pairs(job, bench, cache_dir):
-    """The benchmark's labelled texts in `job.spoken_lexicon` training
-    voices, paired with pool drawings (`experiment.pool_pairs`)."""
-    if cache_dir is None:
-        raise ValueError(
-            "A job with spoken_lexicon > 0 needs `spoken_cache`, the "
-            "directory of its renders. Received: spoken_cache=None"
-        )
-    texts, labels = spoken_lexicon.spoken_texts(bench, job.train_splits)
-    sounds = spoken_lexicon.speak_texts(
-        texts,
-        job.spoken_lexicon,
-        cache_dir,
+    """Pairs of the benchmark's texts in `job.spoken_lexicon` training
+    voices (`cm_zoo.data.spoken_lexicon`): each training paired item's
+    transcript with the item's drawing, and, with `job.class_pairs`, the
+    weakly aligned texts with pool drawings (`experiment.pool_pairs`)."""
+    voices = job.spoken_lexicon
+    speak = functools.partial(
+        spoken_lexicon.speak_texts,
+        voices_per_text=voices,
+        cache_dir=cache_dir,
         num_samples=bench.arrays(modalities.SOUND, "train")[0].shape[1],
     )
-    return experiment.pool_pairs(
-        bench,
-        modalities.SOUND,
-        sounds,
-        np.repeat(labels, job.spoken_lexicon),
-        seed=job.seed,
-    )
+    items = bench.paired_triplets()
+    rows = np.isin(items["split"], job.train_splits.split("+"))
+    image = modalities.CLIPART
+    pairs = {
+        "image_sound": {
+            image: np.repeat(items[image][rows], voices, axis=0),
+            modalities.SOUND: speak(
+                spoken_lexicon.paired_transcripts(bench)[rows]
+            ),
+            "label": np.repeat(items["label"][rows], voices),
+        }
+    }
+    if job.class_pairs:
+        texts, labels = spoken_lexicon.spoken_texts(bench, job.train_splits)
+        sounds = speak(texts)
+        labels = np.repeat(labels, voices)
+        pairs = experiment.joined_pairs(
+            pairs,
+            experiment.pool_pairs(
+                bench, modalities.SOUND, sounds, labels, seed=job.seed
+            ),
+        )
+    return pairs
 
 
 def build_task(job, teacher, strategy):
@@ -305,9 +329,7 @@ def train_see_hear_read(
     keras.utils.set_random_seed(job.seed)
     task = build_task(job, teacher, strategy)
     started = time.time()
-    dataset = student_dataset(
-        job, bench, spoken_cache=root.path / SPOKEN_CACHE
-    )
+    dataset = student_dataset(job, bench, spoken_cache=root.path / SPOKEN_CACHE)
     history = train_stage(
         job,
         task,
