@@ -73,6 +73,19 @@ def parse_args(argv):
         help="teacher's classes: the categories or, for the pool, "
         "openclipart sub-folders (cm_zoo.data.teacher_labels)",
     )
+    add_student_data_flags(add)
+    add("--margin", type=flags.non_negative_float, help="ranking loss")
+    add("--learning-rate", type=flags.positive_float, help="Adam")
+    flags.add_scaling_flags(parser, jit_help="refused: text tower")
+    add("--seed", type=flags.non_negative_int, default=0)
+    add("--verbose", type=int, default=1, choices=[0, 1, 2])
+    args = parser.parse_args(argv)
+    check_args(parser, args)
+    return parser, args
+
+
+def add_student_data_flags(add):
+    """Flags of what the student trains on besides the paired items."""
     add(
         "--class-pairs",
         action="store_true",
@@ -98,14 +111,6 @@ def parse_args(argv):
         choices=["train", "train+val"],
         help="train+val once settings are chosen on val and OOD",
     )
-    add("--margin", type=flags.non_negative_float, help="ranking loss")
-    add("--learning-rate", type=flags.positive_float, help="Adam")
-    flags.add_scaling_flags(parser, jit_help="refused: text tower")
-    add("--seed", type=flags.non_negative_int, default=0)
-    add("--verbose", type=int, default=1, choices=[0, 1, 2])
-    args = parser.parse_args(argv)
-    check_args(parser, args)
-    return parser, args
 
 
 def check_args(parser, args):

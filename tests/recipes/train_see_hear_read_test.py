@@ -6,6 +6,7 @@ import keras
 import pytest
 
 import cm_zoo
+from cm_zoo.data import spoken_lexicon
 
 RECIPE = (
     pathlib.Path(__file__).parents[2] / "recipes" / "train_see_hear_read.py"
@@ -143,3 +144,22 @@ def test_users_augmentation_flags_train_and_report_ood(tmp_path):
     assert not [name for name in layers if "Augmentation" in name]
     config = json.loads((out / "run_config.json").read_text())
     assert config["args"]["augment"] == "users"
+
+
+@pytest.mark.large
+def test_spoken_lexicon_flag_trains_on_cached_voices(tmp_path, capsys):
+    recipe = _recipe()
+    out = tmp_path / "run"
+    with pytest.raises(SystemExit):
+        recipe.main(["--output", str(out), "--spoken-lexicon", "7"])
+    assert "argument --spoken-lexicon" in capsys.readouterr().err
+    assert not out.exists()
+    recipe.main(["--output", str(out), "--spoken-lexicon", "1", *TWO_STEPS])
+    bench = cm_zoo.data.clipart_benchmark.load()
+    items = bench.paired_triplets()
+    transcripts = spoken_lexicon.paired_transcripts(bench)
+    said = set(transcripts[items["split"] == "train"])
+    assert len(list((out / "spoken_lexicon").rglob("*.npy"))) == len(said)
+    config = json.loads((out / "run_config.json").read_text())
+    assert config["args"]["spoken_lexicon"] == 1
+    assert (out / "backbone.keras").exists()
