@@ -50,6 +50,8 @@ class ImageArchitecture:
         num_classes: int. Output classes (callers override it from data).
         augment: bool. Random mirror/shift in the image towers while
             training. Defaults to `False`.
+        fit_drawing: bool. Image towers frame the drawing before resizing
+            (`ImagePreprocessing`); not in the paper. Defaults to `False`.
         dtype: str or None. Keras dtype policy of every layer. Defaults to
             `None` (the global policy).
     """
@@ -64,6 +66,7 @@ class ImageArchitecture:
     dropout: float
     num_classes: int
     augment: bool = False
+    fit_drawing: bool = False
     dtype: str | None = None
 
     def __post_init__(self):

@@ -31,6 +31,10 @@ class ImageTower(Tower):
             shift them by up to 10% (AlexNet/Places-CNN trained on random
             crops and mirrors); inference is unaffected. Defaults to
             `False`.
+        fit_drawing: bool. Frame the drawing before resizing (page colour
+            to white, its box padded to a square; `ImagePreprocessing`),
+            so drawings on any page size, position or colour look like the
+            benchmark's renders. Defaults to `False`.
         dtype: string or `keras.DTypePolicy`. Layer dtype policy.
 
     Input shape:
@@ -59,6 +63,7 @@ class ImageTower(Tower):
         conv2_kernel_size=5,
         use_batch_norm=False,
         augment=False,
+        fit_drawing=False,
         dtype=None,
         **kwargs,
     ):
@@ -74,7 +79,9 @@ class ImageTower(Tower):
 
         # === Layers ===
         stages = [
-            ImagePreprocessing(image_size, dtype=dtype, name="preprocess")
+            ImagePreprocessing(
+                image_size, fit_drawing, dtype=dtype, name="preprocess"
+            )
         ]
         if augment:
             stages.append(ImageAugmentation(dtype=dtype, name="augment"))
@@ -104,6 +111,7 @@ class ImageTower(Tower):
         self.conv2_kernel_size = int(conv2_kernel_size)
         self.use_batch_norm = bool(use_batch_norm)
         self.augment = bool(augment)
+        self.fit_drawing = bool(fit_drawing)
 
     _config_keys = (
         "image_size",
@@ -113,6 +121,7 @@ class ImageTower(Tower):
         "conv2_kernel_size",
         "use_batch_norm",
         "augment",
+        "fit_drawing",
     )
 
 

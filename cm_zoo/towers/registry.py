@@ -71,6 +71,7 @@ def build_image_tower(config, name):
         conv2_kernel_size=config["conv2_kernel_size"],
         use_batch_norm=config["use_batch_norm"],
         augment=config.get("augment", False),
+        fit_drawing=config.get("fit_drawing", False),
         dtype=config.get("dtype"),
         name=name,
     )

@@ -46,6 +46,17 @@ def test_tower_config_and_keras_round_trip(tmp_path):
     assert restored.get_config() == tower.get_config()
 
 
+def test_fit_drawing_is_built_from_the_preset_and_round_trips(tmp_path):
+    config = presets.get("cmplaces_alexnet_tiny").config()
+    config["fit_drawing"] = True
+    tower = registry.build_image_tower(config, "clipart_tower")
+    assert tower.get_layer("preprocess").fit_drawing
+    page = np.zeros((2, 90, 120, 3), "uint8")
+    page[:, 30:60, 40:70] = 200
+    restored = test_case.run_model_saving_test(tower, page, tmp_path)
+    assert restored.get_config()["fit_drawing"] is True
+
+
 def test_wrong_rank_names_the_modality_and_shapes():
     tower = ImageTower(**SMALL, name="sketch_tower")
     with pytest.raises(ValueError, match=r"'sketch'.*\(None, None, None, 3\)"):

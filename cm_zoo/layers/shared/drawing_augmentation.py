@@ -14,6 +14,7 @@ from cm_zoo.layers.shared._training_only_augmentation import check_rate
 from cm_zoo.layers.shared._training_only_augmentation import check_static_shape
 
 _LUMA = (0.299, 0.587, 0.114)
+_PAGE_WHITE = 0.97
 _GREY_AXIS = 1.0 / math.sqrt(3.0)
 
 
@@ -28,7 +29,9 @@ class DrawingAugmentation(TrainingOnlyAugmentation):
     shift about the centre, the uncovered page white; a background colour
     and smooth texture (multiplied in, as ink on tinted paper); a hue
     rotation and saturation change; grayscale; a photo of the paper
-    (uneven light, vignetting, slight blur, sensor noise); JPEG artefacts.
+    (uneven light, vignetting, slight blur, sensor noise); JPEG artefacts;
+    a transparent page read without its alpha (the white page turns
+    black, as a transparent PNG converted to RGB shows it).
     Each variation can be turned off by its argument (a rate of `0`, a
     range `(1, 1)` or `0` pixels).
 
@@ -62,6 +65,8 @@ class DrawingAugmentation(TrainingOnlyAugmentation):
             `0.3`.
         jpeg_quality_range: pair of ints. JPEG quality, drawn uniformly.
             Defaults to `(15, 85)`.
+        transparent_page_rate: float. Probability of a black page where
+            the page was white. Defaults to `0.1`.
         seed: int or None. Seed of the random draws. Defaults to `None`.
 
     Call arguments:
@@ -98,6 +103,7 @@ class DrawingAugmentation(TrainingOnlyAugmentation):
             "grayscale_rate": 0.0,
             "photo_rate": 0.0,
             "jpeg_rate": 0.0,
+            "transparent_page_rate": 0.0,
         }
     )
 
@@ -115,6 +121,7 @@ class DrawingAugmentation(TrainingOnlyAugmentation):
         photo_rate=0.3,
         jpeg_rate=0.3,
         jpeg_quality_range=(15, 85),
+        transparent_page_rate=0.1,
         seed=None,
         **kwargs,
     ):
@@ -150,6 +157,9 @@ class DrawingAugmentation(TrainingOnlyAugmentation):
             "jpeg_quality_range", jpeg_quality_range, low=0, high=100
         )
         self.jpeg_quality_range = (int(low), int(high))
+        self.transparent_page_rate = check_rate(
+            "transparent_page_rate", transparent_page_rate
+        )
 
     def _check_input(self, images):
         check_static_shape(
@@ -166,6 +176,7 @@ class DrawingAugmentation(TrainingOnlyAugmentation):
         x = self._on_chosen(x, self.grayscale_rate, _grayscale)
         x = self._on_chosen(x, self.photo_rate, self._photo)
         x = self._on_chosen(x, self.jpeg_rate, self._jpeg)
+        x = self._on_chosen(x, self.transparent_page_rate, _transparent_page)
         x = keras.ops.clip(x, 0.0, 1.0) * (white - black) + black
         if not keras.backend.is_float_dtype(images.dtype):
             x = keras.ops.round(x)
@@ -329,9 +340,16 @@ class DrawingAugmentation(TrainingOnlyAugmentation):
                 "photo_rate": self.photo_rate,
                 "jpeg_rate": self.jpeg_rate,
                 "jpeg_quality_range": self.jpeg_quality_range,
+                "transparent_page_rate": self.transparent_page_rate,
             }
         )
         return config
+
+
+def _transparent_page(x):
+    """White page (every channel above 0.97) to black, on `[0, 1]` pixels."""
+    page = keras.ops.all(x > _PAGE_WHITE, axis=-1, keepdims=True)
+    return keras.ops.where(page, 0.0, x)
 
 
 def _grayscale(x):

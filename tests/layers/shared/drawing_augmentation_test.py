@@ -160,3 +160,11 @@ def test_invalid_arguments_raise(kwargs, match):
 def test_grey_images_without_channels_raise():
     with pytest.raises(ValueError, match=r"RGB images.*shape=\(2, 8, 8, 1\)"):
         DrawingAugmentation()(np.zeros((2, 8, 8, 1), "uint8"))
+
+
+def test_transparent_page_turns_only_the_white_page_black():
+    images = drawings()
+    out = only(transparent_page_rate=1.0)(images, training=True).numpy()
+    page = (images == 255).all(axis=-1)
+    assert (out[page] == 0).all()
+    np.testing.assert_array_equal(out[~page], images[~page])
