@@ -15,6 +15,9 @@ from cm_zoo.layers.shared._training_only_augmentation import check_static_shape
 
 _LUMA = (0.299, 0.587, 0.114)
 _PAGE_WHITE = 0.97
+# Edge strength (Sobel, on [0, 1] pixels) to ink: a sharp full-contrast
+# edge gives black, a faint shading edge stays light.
+_OUTLINE_GAIN = 1.5
 _GREY_AXIS = 1.0 / math.sqrt(3.0)
 
 
@@ -31,7 +34,9 @@ class DrawingAugmentation(TrainingOnlyAugmentation):
     rotation and saturation change; grayscale; a photo of the paper
     (uneven light, vignetting, slight blur, sensor noise); JPEG artefacts;
     a transparent page read without its alpha (the white page turns
-    black, as a transparent PNG converted to RGB shows it).
+    black, as a transparent PNG converted to RGB shows it); an outline
+    drawing (its colour edges as dark lines on white, fills dropped, as a
+    line drawing or a sketch of it shows the same object).
     Each variation can be turned off by its argument (a rate of `0`, a
     range `(1, 1)` or `0` pixels).
 
@@ -67,6 +72,8 @@ class DrawingAugmentation(TrainingOnlyAugmentation):
             Defaults to `(15, 85)`.
         transparent_page_rate: float. Probability of a black page where
             the page was white. Defaults to `0.1`.
+        outline_rate: float. Probability of an outline drawing. Defaults
+            to `0.2`.
         seed: int or None. Seed of the random draws. Defaults to `None`.
 
     Call arguments:
@@ -104,6 +111,7 @@ class DrawingAugmentation(TrainingOnlyAugmentation):
             "photo_rate": 0.0,
             "jpeg_rate": 0.0,
             "transparent_page_rate": 0.0,
+            "outline_rate": 0.0,
         }
     )
 
@@ -122,6 +130,7 @@ class DrawingAugmentation(TrainingOnlyAugmentation):
         jpeg_rate=0.3,
         jpeg_quality_range=(15, 85),
         transparent_page_rate=0.1,
+        outline_rate=0.2,
         seed=None,
         **kwargs,
     ):
@@ -160,6 +169,7 @@ class DrawingAugmentation(TrainingOnlyAugmentation):
         self.transparent_page_rate = check_rate(
             "transparent_page_rate", transparent_page_rate
         )
+        self.outline_rate = check_rate("outline_rate", outline_rate)
 
     def _check_input(self, images):
         check_static_shape(
@@ -169,6 +179,7 @@ class DrawingAugmentation(TrainingOnlyAugmentation):
     def _augment(self, images):
         black, white = self.value_range
         x = (keras.ops.cast(images, "float32") - black) / (white - black)
+        x = self._on_chosen(x, self.outline_rate, _outline)
         x = self._stroke_width(x)
         x = self._geometry(x)
         x = self._on_chosen(x, self.background_rate, self._background)
@@ -341,9 +352,26 @@ class DrawingAugmentation(TrainingOnlyAugmentation):
                 "jpeg_rate": self.jpeg_rate,
                 "jpeg_quality_range": self.jpeg_quality_range,
                 "transparent_page_rate": self.transparent_page_rate,
+                "outline_rate": self.outline_rate,
             }
         )
         return config
+
+
+def _outline(x):
+    """Colour edges (Sobel, any channel) as dark lines on white paper."""
+    # Edge rows and columns repeated, so the page's border is no edge; and
+    # slices and tf reductions, not `tf.image.sobel_edges`, a convolution
+    # or `keras.ops.max`: those fail on the batch of 0 a rate may choose.
+    x = tf.concat([x[:, :1], x, x[:, -1:]], axis=1)
+    x = tf.concat([x[:, :, :1], x, x[:, :, -1:]], axis=2)
+    across = x[:, :, 2:] - x[:, :, :-2]  # d/dx, rows not yet smoothed
+    down = x[:, 2:] - x[:, :-2]  # d/dy, columns not yet smoothed
+    dx = across[:, :-2] + 2.0 * across[:, 1:-1] + across[:, 2:]
+    dy = down[:, :, :-2] + 2.0 * down[:, :, 1:-1] + down[:, :, 2:]
+    strength = tf.reduce_max(tf.sqrt(dx * dx + dy * dy), -1, keepdims=True)
+    lines = keras.ops.clip(1.0 - _OUTLINE_GAIN * strength, 0.0, 1.0)
+    return keras.ops.repeat(lines, 3, axis=-1)
 
 
 def _transparent_page(x):

@@ -168,3 +168,12 @@ def test_transparent_page_turns_only_the_white_page_black():
     page = (images == 255).all(axis=-1)
     assert (out[page] == 0).all()
     np.testing.assert_array_equal(out[~page], images[~page])
+
+
+def test_outline_draws_edges_dark_on_white():
+    images = drawings()
+    out = only(outline_rate=1.0)(images, training=True).numpy()
+    np.testing.assert_array_equal(out[:, 0, 0], 255)  # page stays paper
+    assert (out[:, 24, 22] > 200).all()  # inside the red fill: dropped
+    assert (out[:, 20, 22] < 100).all()  # the fill's edge: a dark line
+    assert (out[..., 0] == out[..., 2]).all()  # grey lines
