@@ -62,6 +62,30 @@ def add_augment_flag(add):
     )
 
 
+def add_input_flags(add):
+    """Flags of what the towers make of users' inputs (not in the papers)."""
+    add(
+        "--wordnet-concepts",
+        action="store_true",
+        help="text towers: words also carry their WordNet concepts",
+    )
+    add(
+        "--fit-drawing",
+        action="store_true",
+        help="image towers: frame the drawing first (any page)",
+    )
+
+
+def with_input_flags(training, args):
+    """`training` whose architecture has the `add_input_flags` set."""
+    if not (args.wordnet_concepts or args.fit_drawing):
+        return training  # the preset's architecture, untouched
+    architecture = dict(training.architecture)
+    architecture["text_wordnet_concepts"] = args.wordnet_concepts
+    architecture["fit_drawing"] = args.fit_drawing
+    return dataclasses.replace(training, architecture=architecture)
+
+
 def add_scaling_flags(parser, *, jit_help):
     """`--strategy`, `--tpu`, `--save-every-steps`, `--mixed-precision`,
     `--jit-compile`: the flags `cm_zoo.training.strategy_from_arguments`

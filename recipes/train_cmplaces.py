@@ -82,8 +82,6 @@ def _add_run_flags(add):
         type=flags.non_negative_float,
         help="normal init of the description MLP (paper: 0.1); 0: He",
     )
-    add("--wordnet-concepts", action="store_true", help="text: + concepts")
-    add("--fit-drawing", action="store_true", help="images: frame drawings")
     add("--source-views", type=flags.positive_int, help="renders per drawing")
     add(
         "--patience",
@@ -100,6 +98,7 @@ def _add_optimisation_flags(add):
     add("--momentum", type=flags.non_negative_float, help="SGD, in [0, 1)")
     add("--num-components", type=flags.positive_int, help="GMM prior")
     flags.add_augment_flag(add)
+    flags.add_input_flags(add)
     add(
         "--include-val",
         action="store_true",
@@ -150,18 +149,15 @@ def holdout_labels(parser, spec, bench):
 
 def regime(training, args):
     """The preset's training defaults with the flags set, architecture
-    flags (`--batch-norm`, `--text-init-stddev`, `--wordnet-concepts`,
-    `--fit-drawing`) included."""
+    flags (`--batch-norm`, `--text-init-stddev`, the input flags)
+    included."""
     architecture = dict(training.architecture)
     if args.batch_norm is not None:
         architecture["use_batch_norm"] = args.batch_norm == "on"
     if args.text_init_stddev is not None:
         architecture["text_kernel_init_stddev"] = args.text_init_stddev or None
-    if args.wordnet_concepts or args.fit_drawing:  # not in the paper
-        architecture["text_wordnet_concepts"] = args.wordnet_concepts
-        architecture["fit_drawing"] = args.fit_drawing
     training = dataclasses.replace(training, architecture=architecture)
-    return flags.with_flags(training, args)
+    return flags.with_flags(flags.with_input_flags(training, args), args)
 
 
 def make_job(parser, args, bench):

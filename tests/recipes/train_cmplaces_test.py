@@ -179,3 +179,15 @@ def flat(tree, prefix=""):
         for name, child in tree.items()
         for key, value in flat(child, f"{prefix}{name}.").items()
     }
+
+
+def test_input_flags_reach_the_architecture_and_only_when_given():
+    recipe = load_recipe()
+    recipe.import_library()
+    preset = recipe.cm_zoo.presets.get("cmplaces_alexnet_tiny").training
+    _, plain = recipe.parse_args([])
+    assert recipe.regime(preset, plain).architecture == preset.architecture
+    _, args = recipe.parse_args(["--wordnet-concepts", "--fit-drawing"])
+    architecture = dict(recipe.regime(preset, args).architecture)
+    assert architecture["text_wordnet_concepts"] is True
+    assert architecture["fit_drawing"] is True
