@@ -40,6 +40,8 @@ DRAWING_ROWS = (
     ("grayscale", {"grayscale_rate": 1.0}),
     ("photo of paper", {"photo_rate": 1.0}),
     ("JPEG q15-85", {"jpeg_rate": 1.0}),
+    ("transparent\npage as RGB", {"transparent_page_rate": 1.0}),
+    ("outline", {"outline_rate": 1.0}),
     ("all (default\nrates)", None),
 )
 TEXT_COLUMNS = (
