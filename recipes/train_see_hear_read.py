@@ -12,6 +12,7 @@ classifier is trained first as the teacher unless `--teacher` names one.
         --teacher runs/cmplaces/source/backbone.keras
     python recipes/train_see_hear_read.py --teacher-data pool \
         --teacher-labels folders    # teacher over openclipart sub-folders
+    python recipes/train_see_hear_read.py --spoken-lexicon 3  # 3 more voices
 
 Five splits with mean +- 95% CI: `recipes/run_see_hear_read_table.py`.
 

@@ -68,7 +68,9 @@ class SeeHearReadJob:
             items' drawings, and with `class_pairs` the weakly aligned
             texts too, paired with pool drawings of their category
             (`cm_zoo.data.spoken_lexicon`; renders cached in the run
-            directory); 0: off. Defaults to 0.
+            directory); 0: off. Unlike the paper's regime, a training
+            item's sound and text then both meet its drawing. Defaults to
+            0.
         train_splits: str. `"train"` or `"train+val"`.
         seed: int. Seeds weights and data order.
         save_every_steps: int or None. Also checkpoint every N steps.
