@@ -120,6 +120,13 @@ def describe_input(modality, tower):
     }
     if kind == IMAGE:
         entry["note"] = "RGB, any height and width; resized inside."
+        if getattr(tower, "fit_drawing", False):
+            entry["note"] = (
+                "RGB, any height and width. Inside, the drawing is framed "
+                "(the page colour, the median of the border pixels, turns "
+                "white, so a transparent PNG read as RGB works too; the "
+                "drawing's box is padded to a square) and resized."
+            )
     elif kind == modalities.SOUND:
         window = int(tower.window_samples)
         entry["sample_rate"] = SOUND_SAMPLE_RATE
@@ -141,6 +148,11 @@ def describe_input(modality, tower):
             "none of these (empty, punctuation only) embeds as the empty "
             "text."
         )
+        if getattr(tower, "wordnet_concepts", False):
+            entry["note"] += (
+                " Nouns (and their plurals) also carry their WordNet "
+                "concepts, so unseen words of a known kind are understood."
+            )
     return entry
 
 
