@@ -21,12 +21,19 @@ def _job(**kwargs):
     )
 
 
-@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng")
-def test_spoken_lexicon_adds_voiced_pairs_to_the_student_data(
-    tmp_path, monkeypatch
-):
-    bench = clipart_benchmark.load()
-    # Few distinct texts, so that few renders are made.
+needs_espeak = pytest.mark.skipif(
+    shutil.which("espeak-ng") is None, reason="needs espeak-ng"
+)
+
+
+@pytest.fixture(scope="module")
+def bench():
+    return clipart_benchmark.load()
+
+
+def _student_pairs(job, bench, cache, monkeypatch):
+    """The pair sets `student_dataset` batches, with few distinct texts
+    spoken (so that few renders are made)."""
     lexicon = (np.array(["parrot", "oak"], dtype=object), np.array([0, 10]))
     monkeypatch.setattr(spoken_lexicon, "spoken_texts", lambda b, s: lexicon)
     transcripts = np.array(["tux"] * len(bench.paired_triplets()["label"]))
@@ -41,8 +48,16 @@ def test_spoken_lexicon_adds_voiced_pairs_to_the_student_data(
         return real(pairs, batch_size, seed)
 
     monkeypatch.setattr(experiment, "paired_dataset", spy)
+    training.student_dataset(job, bench, spoken_cache=cache)
+    return seen
+
+
+@needs_espeak
+def test_spoken_lexicon_adds_voiced_pairs_to_the_student_data(
+    bench, tmp_path, monkeypatch
+):
     job = _job(spoken_lexicon=2, class_pairs=True)
-    training.student_dataset(job, bench, spoken_cache=tmp_path)
+    seen = _student_pairs(job, bench, tmp_path, monkeypatch)
 
     items = bench.paired_triplets()
     train = np.flatnonzero(items["split"] == "train")
@@ -52,7 +67,7 @@ def test_spoken_lexicon_adds_voiced_pairs_to_the_student_data(
     plain = without["image_sound"]
     bundle = seen["image_sound"]
     start, stop = len(plain["label"]), len(plain["label"]) + 2 * len(train)
-    assert len(bundle["label"]) == stop + 2 * len(lexicon[0])
+    assert len(bundle["label"]) == stop + 2 * 2  # "parrot", "oak"
     np.testing.assert_array_equal(
         bundle["clipart"][start:stop:2], items["clipart"][train]
     )
@@ -67,10 +82,27 @@ def test_spoken_lexicon_adds_voiced_pairs_to_the_student_data(
     )
 
 
-def test_spoken_lexicon_is_refused_where_it_cannot_apply(tmp_path):
+@needs_espeak
+def test_spoken_lexicon_on_train_and_val_speaks_the_val_triplets_too(
+    bench, tmp_path, monkeypatch
+):
+    job = _job(spoken_lexicon=1, train_splits="train+val")
+    seen = _student_pairs(job, bench, tmp_path, monkeypatch)
+    items = bench.paired_triplets()
+    spoken = np.isin(items["split"], ["train", "val"])
+    plain = experiment.training_pairs(bench, "train+val")["image_sound"]
+    assert len(seen["image_sound"]["label"]) == len(plain["label"]) + sum(
+        spoken
+    )
+    np.testing.assert_array_equal(
+        seen["image_sound"]["label"][len(plain["label"]) :],
+        items["label"][spoken],
+    )
+
+
+def test_spoken_lexicon_is_refused_where_it_cannot_apply(bench, tmp_path):
     with pytest.raises(ValueError, match="spoken_lexicon"):
         _job(spoken_lexicon=len(spoken_lexicon.TRAIN_VOICES) + 1)
-    bench = clipart_benchmark.load()
     with pytest.raises(ValueError, match="stored split"):
         training.student_dataset(
             _job(spoken_lexicon=1),
