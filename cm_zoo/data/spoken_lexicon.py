@@ -8,8 +8,9 @@ place. This module makes more labelled speech at training time: the
 texts the benchmark already labels (`paired_transcripts`, `spoken_texts`)
 said (`speak_texts`) in `TRAIN_VOICES`, none of them an OOD accent or
 variant, at speeds and pitches inside the OOD ranges but away from their
-ends, so the OOD split stays out of distribution. Renders are stored as the benchmark stores its sounds
-(8 kHz 8-bit mu-law) and loaded as its sounds load (`bench.arrays`).
+ends, so the OOD split stays out of distribution. Renders are stored as
+the benchmark stores its sounds (8 kHz 8-bit mu-law) and loaded as its
+sounds load (`bench.arrays`).
 
 Every render is cached, one file per text and voice, named by the sha256 of
 what was said how, and written atomically (`cm_zoo.atomic_files`): a killed
