@@ -81,6 +81,9 @@ class EncoderModule(tf.Module):
             tf.function(_regularization_loss(v), input_signature=[])
             for v in regularized
         ]
+        # Lookup tables (WordNet concepts) are resources, not variables:
+        # tracked here so that the SavedModel carries them.
+        self.lookup_tables = _lookup_tables(model)
         spec = contract.input_spec(
             modality, contract.input_kind(modality, backbone.towers[modality])
         )
@@ -115,6 +118,19 @@ class _EncodeFunction:
 
     def __call__(self, x, training):
         return self._backbone.encode(self._modality, x, training=training)
+
+
+def _lookup_tables(model):
+    """The `tf.lookup` tables held by `model`'s layers, nested ones too."""
+    tables = []
+    for layer in getattr(model, "layers", ()):
+        tables += [
+            value
+            for value in vars(layer).values()
+            if isinstance(value, tf.lookup.StaticHashTable)
+        ]
+        tables += _lookup_tables(layer)
+    return tables
 
 
 def _regularization_loss(variable):
