@@ -60,6 +60,7 @@ def parse_args(argv):
     add("--batch-size", type=flags.positive_int, help="pairs per set, global")
     add("--loss", default="both", choices=["transfer", "ranking", "both"])
     flags.add_augment_flag(add)
+    flags.add_input_flags(add)
     add(
         "--teacher-data",
         default="clipart",
@@ -144,7 +145,8 @@ def resolve_args(parser, args):
             f"{cm_zoo.presets.names('see_hear_read')}, got {args.preset!r}"
         )
     flags.check_scaling_flags(parser, args, cm_zoo.training.STRATEGIES)
-    return flags.with_flags(cm_zoo.presets.get(args.preset).training, args)
+    training = cm_zoo.presets.get(args.preset).training
+    return flags.with_flags(flags.with_input_flags(training, args), args)
 
 
 def job_from_args(parser, args, training):

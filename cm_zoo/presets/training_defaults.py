@@ -58,9 +58,7 @@ class CMPlacesTraining:
     architecture: tuple = ()
 
     def __post_init__(self):
-        object.__setattr__(
-            self, "architecture", tuple(sorted(dict(self.architecture).items()))
-        )
+        _sort_architecture(self)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -74,6 +72,8 @@ class SeeHearReadTraining:
         steps_per_epoch: int. Steps of every epoch.
         batch_size: int. Pairs per pair set per step (global).
         margin: float. Margin of the ranking loss.
+        architecture: mapping or tuple of `(field, value)` pairs, set over
+            the preset's architecture (as in `CMPlacesTraining`).
     """
 
     learning_rate: float
@@ -82,3 +82,13 @@ class SeeHearReadTraining:
     steps_per_epoch: int
     batch_size: int
     margin: float
+    architecture: tuple = ()
+
+    def __post_init__(self):
+        _sort_architecture(self)
+
+
+def _sort_architecture(training):
+    """Keeps a training's `architecture` as sorted `(field, value)` pairs."""
+    pairs = tuple(sorted(dict(training.architecture).items()))
+    object.__setattr__(training, "architecture", pairs)

@@ -148,7 +148,7 @@ def load_or_train_teacher(job, bench, strategy, runs, teacher_path=None):
             seed=job.seed,
             labels=job.teacher_labels,
         )
-        config = get_preset(job.preset).config()
+        config = architecture_config(job)
         with strategy.scope():
             teacher = cmplaces.build_source_network(
                 config,
@@ -247,6 +247,11 @@ def _spoken_pairs(job, bench, cache_dir):
     return pairs
 
 
+def architecture_config(job):
+    """The preset's architecture config with the job's changes."""
+    return get_preset(job.preset).config(**dict(job.training.architecture))
+
+
 def build_task(job, teacher, strategy):
     """The compiled `SeeHearReadModel` on a new backbone of the preset,
     with as many classes as `teacher` predicts."""
@@ -255,7 +260,7 @@ def build_task(job, teacher, strategy):
     logits = logits["logits"] if isinstance(logits, dict) else logits
     with strategy.scope():
         backbone = see_hear_read.build_see_hear_read_backbone(
-            get_preset(job.preset).config(),
+            architecture_config(job),
             num_classes=int(logits.shape[-1]),
         )
         task = see_hear_read.SeeHearReadModel(

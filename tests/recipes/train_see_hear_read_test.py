@@ -68,6 +68,21 @@ def test_two_steps_write_backbone_and_metrics(tmp_path):
     assert config["args"]["loss"] == "both"
 
 
+@pytest.mark.large
+def test_input_flags_reach_student_and_teacher(tmp_path):
+    out = tmp_path / "run"
+    _recipe().main(
+        ["--output", str(out), "--fit-drawing", "--wordnet-concepts"]
+        + list(TWO_STEPS)
+    )
+    student = keras.saving.load_model(out / "backbone.keras")
+    teacher = keras.saving.load_model(out / "teacher" / "backbone.keras")
+    for backbone in (student, teacher):
+        preprocess = backbone.towers["clipart"].get_layer("preprocess")
+        assert preprocess.fit_drawing
+    assert student.towers["description"].wordnet_concepts
+
+
 def test_loss_flag_and_unknown_teacher(tmp_path, capsys):
     recipe = _recipe()
     _, args = recipe.parse_args(["--loss", "ranking"])
