@@ -14,6 +14,10 @@ PAIR_SETS = {
     "image_sound": modalities.SOUND,
     "image_text": modalities.DESCRIPTION,
 }
+# The optional pair set without images (issue 16): spoken texts and their
+# transcripts, ranked sound against text with the text side held fixed.
+SOUND_TEXT = "sound_text"
+_BATCH_KEYS = [*PAIR_SETS, SOUND_TEXT]
 
 
 @keras.saving.register_keras_serializable(package="cm_zoo")
@@ -28,18 +32,26 @@ class SeeHearReadModel(Task):
     (+ KL(teacher(image) || student(image)) if transfer_image)]
     + ranking_weight * sum over ranking_layers of the symmetric cosine
     ranking loss between image and other` (eq. 1-3; in-batch negatives).
-    Sound and text are never paired with each other: they align through the
-    image. All losses are float32 and scaled for `tf.distribute` as every
-    `Task`'s are; `kl` and `ranking` (unweighted sums) are tracked as
+    In the paper's regime sound and text are never paired with each other:
+    they align through the image. An optional third set, `"sound_text"`
+    (spoken texts and their transcripts, no image), adds `ranking_weight *`
+    the same ranking loss between sound and text, with the text side as a
+    fixed target (`stop_gradient`): it pulls the sound tower (and the
+    shared layers, on the sound path) toward where the text tower already
+    puts those words, and leaves the text tower to its image pairs. It has
+    no KL term: the teacher sees images only. All losses are float32 and
+    scaled for `tf.distribute` as every `Task`'s are; `kl` and `ranking`
+    (unweighted sums, `ranking` with the sound-text term) are tracked as
     metrics next to `loss`. `compile()` defaults to Adam at 1e-4, the
     paper's.
 
     A batch is `{"image_sound": {image: uint8 images, "sound": waveforms},
-    "image_text": {image: uint8 images, "description": strings}}`; either
-    set may be absent. `call` returns, for each set present, the backbone
-    outputs (`pool5`, `fc6`, `fc7`, `logits`) of both modalities and the
-    teacher's probabilities (`"teacher_probs"`), so `model.fit` works on
-    such batches without targets.
+    "image_text": {image: uint8 images, "description": strings},
+    "sound_text": {"sound": waveforms, "description": strings}}`; any set
+    may be absent. `call` returns, for each set present, the backbone
+    outputs (`pool5`, `fc6`, `fc7`, `logits`) of both modalities and, for
+    the image sets, the teacher's probabilities (`"teacher_probs"`), so
+    `model.fit` works on such batches without targets.
 
     Args:
         backbone: `cm_zoo.models.CrossModalBackbone` with towers for the
@@ -183,36 +195,36 @@ class SeeHearReadModel(Task):
         )
 
     def call(self, inputs, training=None):
-        unknown = [key for key in inputs if key not in PAIR_SETS]
+        unknown = [key for key in inputs if key not in _BATCH_KEYS]
         if unknown or not inputs:
             raise ValueError(
-                f"Batch keys must be a non-empty subset of {list(PAIR_SETS)}."
-                f" Found: {list(inputs)}"
+                f"Batch keys must be a non-empty subset of {_BATCH_KEYS}. "
+                f"Found: {list(inputs)}"
             )
         outputs = {}
         for pair_set, pair in inputs.items():
-            other = PAIR_SETS[pair_set]
-            for modality in (self.image_modality, other):
+            if pair_set == SOUND_TEXT:
+                pair_modalities = (modalities.SOUND, modalities.DESCRIPTION)
+            else:
+                pair_modalities = (self.image_modality, PAIR_SETS[pair_set])
+            for modality in pair_modalities:
                 if modality not in pair:
                     raise ValueError(
                         f"Pair set {pair_set!r} needs a {modality!r} entry. "
                         f"Found: {list(pair)}"
                     )
-            images = pair[self.image_modality]
-            teacher_logits = _teacher_output(
-                self.teacher(images, training=False)
-            )
-            outputs[pair_set] = {
-                "teacher_probs": keras.ops.softmax(
+            outputs[pair_set] = {}
+            if pair_set != SOUND_TEXT:
+                teacher_logits = _teacher_output(
+                    self.teacher(pair[self.image_modality], training=False)
+                )
+                outputs[pair_set]["teacher_probs"] = keras.ops.softmax(
                     keras.ops.cast(teacher_logits, "float32"), axis=-1
-                ),
-                self.image_modality: self.backbone.encode(
-                    self.image_modality, images, training=training
-                ),
-                other: self.backbone.encode(
-                    other, pair[other], training=training
-                ),
-            }
+                )
+            for modality in pair_modalities:
+                outputs[pair_set][modality] = self.backbone.encode(
+                    modality, pair[modality], training=training
+                )
         return outputs
 
     def compute_loss(
@@ -221,22 +233,36 @@ class SeeHearReadModel(Task):
         kl = keras.ops.zeros((), "float32")
         ranking = keras.ops.zeros((), "float32")
         for pair_set, out in y_pred.items():
+            if pair_set == SOUND_TEXT:
+                text = out[modalities.DESCRIPTION]
+                ranking = self._add_ranking(
+                    ranking,
+                    out[modalities.SOUND],
+                    {k: keras.ops.stop_gradient(v) for k, v in text.items()},
+                )
+                continue
             image = out[self.image_modality]
             other = out[PAIR_SETS[pair_set]]
             teacher_probs = out["teacher_probs"]
             kl += model_transfer_loss(teacher_probs, other[LOGITS])
             if self.transfer_image:
                 kl += model_transfer_loss(teacher_probs, image[LOGITS])
-            for layer in self.ranking_layers:
-                ranking += symmetric_cosine_ranking_loss(
-                    image[layer], other[layer], self.margin
-                )
+            ranking = self._add_ranking(ranking, image, other)
         self.kl_tracker.update_state(kl)
         self.ranking_tracker.update_state(ranking)
         total = self.transfer_weight * kl + self.ranking_weight * ranking
         for loss in self.losses:
             total += keras.ops.cast(keras.ops.sum(loss), "float32")
         return self.scaled(total)
+
+    def _add_ranking(self, ranking, outputs_a, outputs_b):
+        """`ranking` plus a pair set's ranking loss at each ranking layer,
+        added layer by layer (the paper regime's order of float sums)."""
+        for layer in self.ranking_layers:
+            ranking += symmetric_cosine_ranking_loss(
+                outputs_a[layer], outputs_b[layer], self.margin
+            )
+        return ranking
 
     def get_config(self):
         config = super().get_config()

@@ -159,6 +159,81 @@ def test_loss_is_the_weighted_sum_of_transfer_and_ranking():
     assert expected_rank > 0 and expected_kl > 0
 
 
+def _sound_text(size=4, seed=1):
+    rng = np.random.default_rng(seed)
+    return {
+        "sound": rng.uniform(-1, 1, (size, 400)).astype("float32"),
+        "description": np.array(["kestrel", "oak", "sloop", "comet"][:size]),
+    }
+
+
+def _gradients(model, batch):
+    """`{modality: [gradients]}` of the loss of `batch` for each tower."""
+    import tensorflow as tf
+
+    towers = model.backbone.towers
+    with tf.GradientTape() as tape:
+        loss = model.compute_loss(y_pred=model(batch, training=True))
+    variables = [towers[m].trainable_variables for m in towers]
+    grads = tape.gradient(loss, variables)
+    return dict(zip(towers, grads))
+
+
+def _nonzero(grads):
+    return any(g is not None and np.any(g.numpy() != 0) for g in grads)
+
+
+def test_sound_text_loss_is_the_ranking_of_sound_against_text():
+    keras.utils.set_random_seed(0)
+    model = SeeHearReadModel(
+        _backbone(), _teacher(), ranking_weight=0.5, margin=0.2
+    )
+    batch = {"sound_text": _sound_text()}
+    out = model(batch, training=False)["sound_text"]
+    assert sorted(out) == ["description", "sound"]
+    expected = sum(
+        float(
+            symmetric_cosine_ranking_loss(
+                out["sound"][layer], out["description"][layer], 0.2
+            )
+        )
+        for layer in ("pool5", "fc6", "fc7")
+    )
+    loss = float(model.compute_loss(y_pred={"sound_text": out}))
+    assert np.isfinite(loss) and expected > 0
+    np.testing.assert_allclose(loss, 0.5 * expected, rtol=1e-5)
+
+
+def test_sound_text_gradient_reaches_the_sound_tower_only():
+    keras.utils.set_random_seed(0)
+    model = SeeHearReadModel(_backbone(), _teacher())
+    grads = _gradients(model, {"sound_text": _sound_text()})
+    assert _nonzero(grads["sound"])
+    assert not _nonzero(grads["description"])
+    assert not _nonzero(grads["clipart"])
+    text_only = {"image_text": _batch()["image_text"]}
+    grads = _gradients(model, text_only)
+    assert not _nonzero(grads["sound"])
+    grads = _gradients(model, {**text_only, "sound_text": _sound_text()})
+    assert _nonzero(grads["sound"])
+
+
+def test_sound_text_leaves_the_paper_batches_unchanged():
+    keras.utils.set_random_seed(0)
+    model = SeeHearReadModel(_backbone(), _teacher())
+    batch = _batch()
+    with_sound_text = model({**batch, "sound_text": _sound_text()})
+    paper = model(batch)
+    for pair_set in batch:
+        for key, value in paper[pair_set].items():
+            for got, want in zip(
+                keras.tree.flatten(with_sound_text[pair_set][key]),
+                keras.tree.flatten(value),
+            ):
+                np.testing.assert_array_equal(got, want)
+    assert "teacher_probs" not in with_sound_text["sound_text"]
+
+
 def test_fit_reports_kl_and_ranking_metrics(model):
     import tensorflow as tf
 
@@ -169,7 +244,9 @@ def test_fit_reports_kl_and_ranking_metrics(model):
 
 def test_bad_batches_and_configs_raise(model):
     with pytest.raises(ValueError, match="subset of.*image_sound"):
-        model({"sound_text": {}})
+        model({"text_text": {}})
+    with pytest.raises(ValueError, match="'sound_text' needs a 'sound'"):
+        model({"sound_text": {"description": np.array(["a boat"])}})
     with pytest.raises(ValueError, match="'image_text' needs a 'description'"):
         model({"image_text": {"clipart": _batch()["image_sound"]["clipart"]}})
     with pytest.raises(ValueError, match="Modality 'sound'"):
