@@ -13,6 +13,8 @@ classifier is trained first as the teacher unless `--teacher` names one.
     python recipes/train_see_hear_read.py --teacher-data pool \
         --teacher-labels folders    # teacher over openclipart sub-folders
     python recipes/train_see_hear_read.py --spoken-lexicon 3  # 3 more voices
+    python recipes/train_see_hear_read.py --spoken-lexicon 3 \
+        --sound-text-pairs    # and spoken texts paired with what they say
 
 Five splits with mean +- 95% CI: `recipes/run_see_hear_read_table.py`.
 
@@ -108,6 +110,15 @@ def add_student_data_flags(add):
         "renders cached in OUTPUT/spoken_lexicon (default 0: off)",
     )
     add(
+        "--sound-text-pairs",
+        action="store_true",
+        help="also pair the training paired items' transcripts and the "
+        "weakly aligned texts and WordNet lemmas, said in the "
+        "--spoken-lexicon voices, with what they say: the sound tower is "
+        "pulled to the text tower's embedding of the same words "
+        "(needs --spoken-lexicon)",
+    )
+    add(
         "--train-splits",
         default="train",
         choices=["train", "train+val"],
@@ -123,6 +134,11 @@ def check_args(parser, args):
         parser.error(
             "argument --teacher-labels: folders label the source pool's "
             "drawings; add --teacher-data pool"
+        )
+    if args.sound_text_pairs and not args.spoken_lexicon:
+        parser.error(
+            "argument --sound-text-pairs: texts are said in the "
+            "--spoken-lexicon voices; add --spoken-lexicon N (N >= 1)"
         )
     if args.jit_compile:
         parser.error(
@@ -163,6 +179,7 @@ def job_from_args(parser, args, training):
             teacher_labels=args.teacher_labels,
             class_pairs=args.class_pairs,
             spoken_lexicon=args.spoken_lexicon,
+            sound_text_pairs=args.sound_text_pairs,
             train_splits=args.train_splits,
             seed=args.seed,
             save_every_steps=args.save_every_steps,

@@ -71,6 +71,14 @@ class SeeHearReadJob:
             directory); 0: off. Unlike the paper's regime, a training
             item's sound and text then both meet its drawing. Defaults to
             0.
+        sound_text_pairs: bool. Also pair spoken texts with their
+            transcripts (`SeeHearReadModel`'s `"sound_text"` set: the
+            sound is ranked against the text tower's embedding of what it
+            says): the training paired items' transcripts and the texts of
+            `spoken_lexicon.spoken_texts` (WordNet lemmas, titles,
+            transcripts of the training splits), each in the
+            `spoken_lexicon` training voices (so it needs
+            `spoken_lexicon >= 1`). Defaults to `False`.
         train_splits: str. `"train"` or `"train+val"`.
         seed: int. Seeds weights and data order.
         save_every_steps: int or None. Also checkpoint every N steps.
@@ -94,6 +102,7 @@ class SeeHearReadJob:
     teacher_labels: str = "categories"
     class_pairs: bool = False
     spoken_lexicon: int = 0
+    sound_text_pairs: bool = False
     train_splits: str = "train"
     seed: int = 0
     save_every_steps: int | None = None
@@ -105,6 +114,12 @@ class SeeHearReadJob:
             raise ValueError(
                 f"`spoken_lexicon` (voices per text) must be in 0..{most}. "
                 f"Received: spoken_lexicon={self.spoken_lexicon!r}"
+            )
+        if self.sound_text_pairs and not self.spoken_lexicon:
+            raise ValueError(
+                "`sound_text_pairs` says texts in the `spoken_lexicon` "
+                "training voices: it needs spoken_lexicon >= 1. Received: "
+                "spoken_lexicon=0"
             )
 
 
@@ -185,7 +200,7 @@ def load_or_train_teacher(job, bench, strategy, runs, teacher_path=None):
 
 def student_dataset(job, bench, pairs=None, spoken_cache=None):
     """Batches of the pairs of `job.train_splits` (or of `pairs`), with
-    `class_pairs` and spoken-lexicon pairs (renders cached in
+    `class_pairs`, spoken-lexicon and sound-text pairs (renders cached in
     `spoken_cache`) if the job asks, varied as `job.augment` says."""
     given_pairs = pairs is not None
     if pairs is None:
@@ -206,6 +221,13 @@ def student_dataset(job, bench, pairs=None, spoken_cache=None):
         pairs = experiment.joined_pairs(
             pairs, _spoken_pairs(job, bench, spoken_cache)
         )
+    if job.sound_text_pairs:
+        pairs = {
+            **pairs,
+            see_hear_read.SOUND_TEXT: _sound_text_pairs(
+                job, bench, spoken_cache
+            ),
+        }
     pairs = experiment.paired_dataset(pairs, job.training.batch_size, job.seed)
     return augmented_dataset(pairs, bench, job.augment, job.seed)
 
@@ -216,14 +238,8 @@ def _spoken_pairs(job, bench, cache_dir):
     transcript with the item's drawing, and, with `job.class_pairs`, the
     weakly aligned texts with pool drawings (`experiment.pool_pairs`)."""
     voices = job.spoken_lexicon
-    speak = functools.partial(
-        spoken_lexicon.speak_texts,
-        voices_per_text=voices,
-        cache_dir=cache_dir,
-        num_samples=bench.arrays(modalities.SOUND, "train")[0].shape[1],
-    )
-    items = bench.paired_triplets()
-    rows = np.isin(items["split"], job.train_splits.split("+"))
+    speak = _speaker(job, bench, cache_dir)
+    items, rows = _training_items(job, bench)
     image = modalities.CLIPART
     pairs = {
         "image_sound": {
@@ -245,6 +261,41 @@ def _spoken_pairs(job, bench, cache_dir):
             ),
         )
     return pairs
+
+
+def _sound_text_pairs(job, bench, cache_dir):
+    """The `"sound_text"` pair set: the training paired items' transcripts,
+    then `spoken_lexicon.spoken_texts`, each said in `job.spoken_lexicon`
+    training voices (rows `i * voices + k`) next to what it says."""
+    items, rows = _training_items(job, bench)
+    texts, labels = spoken_lexicon.spoken_texts(bench, job.train_splits)
+    texts = np.concatenate(
+        [spoken_lexicon.paired_transcripts(bench)[rows], texts]
+    )
+    labels = np.concatenate([items["label"][rows], labels])
+    voices = job.spoken_lexicon
+    return {
+        modalities.SOUND: _speaker(job, bench, cache_dir)(texts),
+        modalities.DESCRIPTION: np.repeat(texts, voices),
+        "label": np.repeat(labels, voices),
+    }
+
+
+def _speaker(job, bench, cache_dir):
+    """`speak_texts` in `job.spoken_lexicon` voices, cached in
+    `cache_dir`, as wide as the benchmark's sounds."""
+    return functools.partial(
+        spoken_lexicon.speak_texts,
+        voices_per_text=job.spoken_lexicon,
+        cache_dir=cache_dir,
+        num_samples=bench.arrays(modalities.SOUND, "train")[0].shape[1],
+    )
+
+
+def _training_items(job, bench):
+    """The paired triplets and which of them are in `job.train_splits`."""
+    items = bench.paired_triplets()
+    return items, np.isin(items["split"], job.train_splits.split("+"))
 
 
 def architecture_config(job):

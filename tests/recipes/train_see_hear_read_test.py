@@ -3,10 +3,12 @@ import json
 import pathlib
 
 import keras
+import numpy as np
 import pytest
 
 import cm_zoo
 from cm_zoo.data import spoken_lexicon
+from cm_zoo.runs import see_hear_read_experiment as experiment
 
 RECIPE = (
     pathlib.Path(__file__).parents[2] / "recipes" / "train_see_hear_read.py"
@@ -178,3 +180,47 @@ def test_spoken_lexicon_flag_trains_on_cached_voices(tmp_path, capsys):
     config = json.loads((out / "run_config.json").read_text())
     assert config["args"]["spoken_lexicon"] == 1
     assert (out / "backbone.keras").exists()
+
+
+@pytest.mark.large
+def test_sound_text_pairs_flag_pairs_training_speech_with_its_text(
+    tmp_path, capsys, monkeypatch
+):
+    recipe = _recipe()
+    out = tmp_path / "run"
+    with pytest.raises(SystemExit):
+        recipe.main(["--output", str(out), "--sound-text-pairs"])
+    assert "argument --sound-text-pairs" in capsys.readouterr().err
+    lexicon = (np.array(["kestrel", "oak"], dtype=object), np.array([0, 10]))
+    monkeypatch.setattr(spoken_lexicon, "spoken_texts", lambda b, s: lexicon)
+    seen = {}
+    real = experiment.paired_dataset
+
+    def spy(pairs, batch_size, seed):
+        seen.update(pairs)
+        return real(pairs, batch_size, seed)
+
+    monkeypatch.setattr(experiment, "paired_dataset", spy)
+    flags = ["--spoken-lexicon", "2", "--sound-text-pairs", *TWO_STEPS]
+    recipe.main(["--output", str(out), *flags])
+    bench = cm_zoo.data.clipart_benchmark.load()
+    items = bench.paired_triplets()
+    train = items["split"] == "train"
+    transcripts = spoken_lexicon.paired_transcripts(bench)[train]
+    pairs = seen["sound_text"]
+    said = np.concatenate([transcripts, lexicon[0]])
+    np.testing.assert_array_equal(pairs["description"], np.repeat(said, 2))
+    np.testing.assert_array_equal(
+        pairs["label"],
+        np.repeat(np.concatenate([items["label"][train], lexicon[1]]), 2),
+    )
+    assert pairs["sound"].shape == (
+        2 * len(said),
+        seen["image_sound"]["sound"].shape[1],
+    )
+    assert np.abs(pairs["sound"]).max(axis=1).min() > 0.1
+    assert len(list((out / "spoken_lexicon").rglob("*.npy"))) == 2 * len(
+        set(said)
+    )
+    config = json.loads((out / "run_config.json").read_text())
+    assert config["args"]["sound_text_pairs"] is True
