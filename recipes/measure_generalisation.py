@@ -22,12 +22,20 @@ import recipe_arguments as flags
 
 # Rows per call of an exported encoder.
 BATCH = 64
+# Not a benchmark split: the OOD clip art read from Debian's own PNGs.
+DEBIAN_PNG = "debian_png"
 
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("models", nargs="*", help="export directories")
-    parser.add_argument("--splits", nargs="+", default=["test", "ood"])
+    parser.add_argument(
+        "--splits",
+        nargs="+",
+        default=["test", "ood", DEBIAN_PNG],
+        help=f"benchmark splits, and {DEBIAN_PNG}: the OOD clip art as "
+        "openclipart-png has it, read as RGB at its own size",
+    )
     parser.add_argument("--data", default=None, help="benchmark directory")
     parser.add_argument("--output", default=None, help="JSON file to write")
     return parser.parse_args(argv)
@@ -62,12 +70,14 @@ def exported_encoder(model_dir):
 
 def table(results, splits):
     """Markdown: mean cross-modal mAP and x chance per model and split."""
-    ood_over = [f"ood_over_{s}" for s in splits if s != "ood"]
+    ood_over = [f"ood_over_{s}" for s in splits if s not in ("ood", DEBIAN_PNG)]
     header = ["model"] + [f"{s} mAP (x chance)" for s in splits] + ood_over
     lines = ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
     for name, result in results.items():
         cells = [
             f"{result[s]['map']:.3f} ({result[s]['times_chance']:.2f}x)"
+            if result.get(s)
+            else "-"
             for s in splits
         ]
         cells += [f"{result[key]:.2f}" for key in ood_over if key in result]
@@ -86,11 +96,17 @@ def main(argv=None):
     for model_dir in models:
         manifest = cm_zoo.export.read_manifest(model_dir)
         names = list(manifest["modalities"])
-        results[os.path.basename(os.path.normpath(model_dir))] = (
-            cm_zoo.runs.generalisation_metrics(
-                exported_encoder(model_dir), bench, names, args.splits
-            )
+        encode = exported_encoder(model_dir)
+        splits = [s for s in args.splits if s != DEBIAN_PNG]
+        result = cm_zoo.runs.generalisation_metrics(
+            encode, bench, names, splits
         )
+        if DEBIAN_PNG in args.splits and "clipart" in names:
+            result[DEBIAN_PNG] = cm_zoo.runs.debian_png_metrics(
+                encode, bench, names
+            )
+        name = os.path.basename(os.path.normpath(model_dir))
+        results[model_dir if name in results else name] = result
     if args.output:
         cm_zoo.atomic_files.atomic_write_json(
             args.output,

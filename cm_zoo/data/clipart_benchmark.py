@@ -169,6 +169,22 @@ class ClipartBenchmark(PairedViews):
         ids = np.flatnonzero((self._role == modality) & (self._split == split))
         return self._take(modality, ids), self._labels[ids]
 
+    def sources(self, modality, split):
+        """The openclipart SVG path (relative) of each item of `arrays`.
+
+        In the same order as `arrays(modality, split)`, e.g. to read the
+        same drawings as Debian's `openclipart-png` renders them.
+
+        Example:
+        >>> bench = cm_zoo.data.clipart_benchmark.load()
+        >>> bench.sources("clipart", "ood")[0].endswith(".svg")
+        True
+        """
+        self._check(modality, split)
+        ids = np.flatnonzero((self._role == modality) & (self._split == split))
+        items = self.manifest["items"]
+        return [items[i]["source"] for i in ids]
+
     def lexicon(self):
         """Returns the WordNet lexicon: `(texts, labels)`, text only.
 

@@ -20,6 +20,7 @@ from cm_zoo.runs.cmplaces_job import CMPlacesJob
 from cm_zoo.runs.cmplaces_training_data import training_arrays
 from cm_zoo.runs.cmplaces_training_data import training_items
 from cm_zoo.runs.generalisation import backbone_encoder
+from cm_zoo.runs.generalisation import debian_png_metrics
 from cm_zoo.runs.generalisation import generalisation_metrics
 from cm_zoo.runs.input_augmentation import AUGMENT_LEVELS
 from cm_zoo.runs.input_augmentation import augment_dataset
@@ -51,6 +52,7 @@ __all__ = [
     "backbone_encoder",
     "class_pairs",
     "cmplaces_table",
+    "debian_png_metrics",
     "evaluate_run",
     "evaluate_see_hear_read",
     "find_runs",

@@ -10,8 +10,15 @@ strokes, phrasings and voices); `"test"` or `"val"` the in-distribution
 one.
 """
 
+import os
+
+import numpy as np
+
+from cm_zoo import modalities as modality_names
 from cm_zoo.evaluation import cross_modal_retrieval
 from cm_zoo.models import extract_features
+
+DEBIAN_PNG_ROOT = "/usr/share/openclipart/png"
 
 
 def generalisation_metrics(encode, bench, names, splits=("test", "ood")):
@@ -46,30 +53,73 @@ def generalisation_metrics(encode, bench, names, splits=("test", "ood")):
             x, y = bench.arrays(modality, split)
             if len(y):  # a small benchmark may lack a modality in a split
                 features[modality] = (encode(modality, x), y)
-        if len(features) < 2:
-            continue
-        # Only mAP is reported; PR@k needs k targets per query.
-        k = min(10, *(len(y) for _, y in features.values()))
-        retrieval = cross_modal_retrieval(
-            features, protocol="full", within_modal=False, k=k
-        )
-        mean = retrieval["mean"]
-        results[split] = {
-            "map": mean["map"],
-            "chance_map": mean["chance_map"],
-            "times_chance": mean["map"] / mean["chance_map"],
-            "pairs": {
-                f"{q}->{t}": r["map"]
-                for (q, t), r in retrieval["pairs"].items()
-            },
-            "num_items": {m: int(len(y)) for m, (_, y) in features.items()},
-        }
+        if len(features) >= 2:
+            results[split] = retrieval_summary(features)
     for split in results.copy():
         if split != "ood" and "ood" in results:
             results[f"ood_over_{split}"] = (
                 results["ood"]["map"] / results[split]["map"]
             )
     return results
+
+
+def retrieval_summary(features):
+    """Mean cross-modal mAP, chance, x chance, pairs, counts of `features`
+    (`{modality: (embeddings, labels)}`, at least two modalities)."""
+    # Only mAP is reported; PR@k needs k targets per query.
+    k = min(10, *(len(y) for _, y in features.values()))
+    retrieval = cross_modal_retrieval(
+        features, protocol="full", within_modal=False, k=k
+    )
+    mean = retrieval["mean"]
+    return {
+        "map": mean["map"],
+        "chance_map": mean["chance_map"],
+        "times_chance": mean["map"] / mean["chance_map"],
+        "pairs": {
+            f"{q}->{t}": r["map"] for (q, t), r in retrieval["pairs"].items()
+        },
+        "num_items": {m: int(len(y)) for m, (_, y) in features.items()},
+    }
+
+
+def debian_png_metrics(encode, bench, names, root=DEBIAN_PNG_ROOT):
+    """OOD retrieval with the clip art as users have it: Debian's PNGs.
+
+    The `clipart` items of the OOD split are read from `openclipart-png`
+    (`root`, the SVG's path with `.png`) as a user would read them: the
+    whole page at its own size, converted to RGB without compositing, so
+    a transparent page is black. Each is encoded alone; the other
+    modalities are the OOD split's. Items with no PNG are left out.
+
+    Args:
+        encode: callable `(modality, x) -> float array [N, dim]`.
+        bench: `ClipartBenchmark`.
+        names: list of str. The modalities; must include `"clipart"`.
+        root: str. The `openclipart-png` directory.
+
+    Returns:
+        The `retrieval_summary` of the split, or None when no PNG is found.
+    """
+    from PIL import Image  # only here: reading users' files
+
+    embedded, labels = [], []
+    _, y = bench.arrays(modality_names.CLIPART, "ood")
+    for label, svg in zip(y, bench.sources(modality_names.CLIPART, "ood")):
+        path = os.path.join(root, os.path.splitext(svg)[0] + ".png")
+        if os.path.isfile(path):
+            with Image.open(path) as image:
+                pixels = np.asarray(image.convert("RGB"))
+            embedded.append(encode(modality_names.CLIPART, pixels[None]))
+            labels.append(label)
+    if not labels:
+        return None
+    features = {modality_names.CLIPART: (np.concatenate(embedded), labels)}
+    for modality in names:
+        if modality != modality_names.CLIPART:
+            x, y = bench.arrays(modality, "ood")
+            features[modality] = (encode(modality, x), y)
+    return retrieval_summary(features)
 
 
 def backbone_encoder(backbone, layer="fc7"):

@@ -2,8 +2,9 @@ from cm_zoo.export import contract
 from cm_zoo.towers import DescriptionTower
 from cm_zoo.towers import ImageTower
 
-IMAGE = dict(image_size=32, conv_filters=[4] * 5, conv1_kernel_size=3,
-             conv1_strides=1)
+IMAGE = dict(
+    image_size=32, conv_filters=[4] * 5, conv1_kernel_size=3, conv1_strides=1
+)
 TEXT = dict(output_dim=6, hidden_dim=4, num_buckets=32, embedding_dim=5)
 
 

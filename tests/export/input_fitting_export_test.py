@@ -16,12 +16,20 @@ def test_framing_and_concepts_survive_export(tmp_path):
     keras.utils.set_random_seed(0)
     towers = {
         "sketch": ImageTower(
-            image_size=32, conv_filters=[4] * 5, conv1_kernel_size=3,
-            conv1_strides=1, fit_drawing=True, name="sketch_tower",
+            image_size=32,
+            conv_filters=[4] * 5,
+            conv1_kernel_size=3,
+            conv1_strides=1,
+            fit_drawing=True,
+            name="sketch_tower",
         ),
         "description": DescriptionTower(
-            output_dim=16, hidden_dim=8, num_buckets=64, embedding_dim=5,
-            wordnet_concepts=True, name="description_tower",
+            output_dim=16,
+            hidden_dim=8,
+            num_buckets=64,
+            embedding_dim=5,
+            wordnet_concepts=True,
+            name="description_tower",
         ),
     }
     words = towers["description"].get_layer("words")
@@ -30,7 +38,10 @@ def test_framing_and_concepts_survive_export(tmp_path):
     )
     backbone = CrossModalBackbone(towers, num_classes=3, hidden_dim=8)
     model_dir = export_encoders(
-        backbone, tmp_path, model_name="fitted", method="test",
+        backbone,
+        tmp_path,
+        model_name="fitted",
+        method="test",
         class_names=CLASS_NAMES,
         training_data={"name": "synthetic", "data_manifest_sha256": "ab" * 32},
     )

@@ -109,3 +109,40 @@ def test_include_val_trains_cmplaces_on_train_and_val(bench):
     _, y = training_items(bench, "sketch", job)
     _, y_both = training_items(bench, "sketch", both)
     assert len(y_both) == len(y) + len(bench.arrays("sketch", "val")[1])
+
+
+def test_debian_pngs_are_read_as_users_read_them(bench, tmp_path):
+    from PIL import Image
+
+    sources = bench.sources("clipart", "ood")
+    _, labels = bench.arrays("clipart", "ood")
+    for svg, label in list(zip(sources, labels))[:3]:
+        path = tmp_path / (svg[: -len(".svg")] + ".png")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        page = np.zeros((30 + label, 50, 4), "uint8")  # transparent page
+        page[5:15, 5:15] = (255, 0, 0, 255)
+        Image.fromarray(page, "RGBA").save(path)
+    seen = []
+
+    def encode(modality, x):
+        if modality == "clipart":
+            seen.append(x)
+            return np.eye(28)[[len(x[0]) - 30]]  # the label, from the size
+        return np.eye(28)[bench.arrays(modality, "ood")[1]]
+
+    out = generalisation.debian_png_metrics(
+        encode, bench, ["clipart", "description"], root=str(tmp_path)
+    )
+    assert out["num_items"]["clipart"] == 3  # the others have no PNG
+    assert [x.shape[1:] for x in seen] == [
+        (30 + label, 50, 3) for label in labels[:3]
+    ]
+    assert all((x[0, 0, 0] == 0).all() for x in seen)  # alpha dropped
+    assert out["pairs"]["clipart->description"] == pytest.approx(1.0)
+    empty = tmp_path / "empty"
+    assert (
+        generalisation.debian_png_metrics(
+            encode, bench, ["clipart", "description"], root=str(empty)
+        )
+        is None
+    )

@@ -33,9 +33,11 @@ import tensorflow as tf
 
 from cm_zoo import atomic_files
 
-CONCEPT_FILE = os.path.join(os.path.dirname(__file__), "wordnet_concepts.tsv.gz")
+CONCEPT_FILE = os.path.join(
+    os.path.dirname(__file__), "wordnet_concepts.tsv.gz"
+)
 _HEADER = "#wordnet_concepts"
-# Regular plurals to try, in order, for a word WordNet does not list as is.
+# Regular plurals to try, in order, for a word WordNet does not list.
 _SINGULAR_RULES = ((r"ies$", "y"), (r"s$", ""), (r"es$", ""))
 
 
@@ -136,7 +138,8 @@ def concept_ids(lookup, words):
     >>> from cm_zoo.layers.shared import wordnet_concepts
     >>> from cm_zoo.layers.shared.hashed_word_embedding import tokenize
     >>> lookup = wordnet_concepts.load_concept_table().lookup()
-    >>> ids = wordnet_concepts.concept_ids(lookup, tokenize(["sparrows", "zqx"]))
+    >>> words = tokenize(["sparrows", "zqx"])
+    >>> ids = wordnet_concepts.concept_ids(lookup, words)
     >>> ids.row_lengths().numpy().tolist()  # "zqx" is no noun
     [11, 0]
     """

@@ -101,7 +101,10 @@ def test_zero_concept_table_changes_nothing(output_mode):
 def _concept_layer(output_mode):
     """Concept vectors random, word vectors zero: only concepts speak."""
     layer = HashedWordEmbedding(
-        64, 8, output_mode=output_mode, use_char_ngrams=False,
+        64,
+        8,
+        output_mode=output_mode,
+        use_char_ngrams=False,
         wordnet_concepts=True,
     )
     layer.build((None,))
