@@ -8,7 +8,7 @@ import pytest
 
 import cm_zoo
 from cm_zoo.data import spoken_lexicon
-from cm_zoo.runs import see_hear_read_experiment as experiment
+from cm_zoo.runs import see_hear_read_training as training
 
 RECIPE = (
     pathlib.Path(__file__).parents[2] / "recipes" / "train_see_hear_read.py"
@@ -193,21 +193,20 @@ def test_sound_text_pairs_flag_pairs_training_speech_with_its_text(
     assert "argument --sound-text-pairs" in capsys.readouterr().err
     lexicon = (np.array(["kestrel", "oak"], dtype=object), np.array([0, 10]))
     monkeypatch.setattr(spoken_lexicon, "spoken_texts", lambda b, s: lexicon)
-    seen = {}
-    real = experiment.paired_dataset
-
-    def spy(pairs, batch_size, seed):
-        seen.update(pairs)
-        return real(pairs, batch_size, seed)
-
-    monkeypatch.setattr(experiment, "paired_dataset", spy)
+    built = []
+    real = training._sound_text_pairs
+    monkeypatch.setattr(
+        training,
+        "_sound_text_pairs",
+        lambda *args: built.append(real(*args)) or built[-1],
+    )
     flags = ["--spoken-lexicon", "2", "--sound-text-pairs", *TWO_STEPS]
     recipe.main(["--output", str(out), *flags])
     bench = cm_zoo.data.clipart_benchmark.load()
     items = bench.paired_triplets()
     train = items["split"] == "train"
     transcripts = spoken_lexicon.paired_transcripts(bench)[train]
-    pairs = seen["sound_text"]
+    (pairs,) = built
     said = np.concatenate([transcripts, lexicon[0]])
     np.testing.assert_array_equal(pairs["description"], np.repeat(said, 2))
     np.testing.assert_array_equal(
@@ -216,7 +215,7 @@ def test_sound_text_pairs_flag_pairs_training_speech_with_its_text(
     )
     assert pairs["sound"].shape == (
         2 * len(said),
-        seen["image_sound"]["sound"].shape[1],
+        bench.arrays("sound", "train")[0].shape[1],
     )
     assert np.abs(pairs["sound"]).max(axis=1).min() > 0.1
     assert len(list((out / "spoken_lexicon").rglob("*.npy"))) == 2 * len(
