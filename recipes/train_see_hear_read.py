@@ -119,6 +119,12 @@ def add_student_data_flags(add):
         "(needs --spoken-lexicon)",
     )
     add(
+        "--init-from-teacher",
+        action="store_true",
+        help="start the student's image tower and shared layers from the "
+        "teacher's (same shapes)",
+    )
+    add(
         "--train-splits",
         default="train",
         choices=["train", "train+val"],
@@ -180,6 +186,7 @@ def job_from_args(parser, args, training):
             class_pairs=args.class_pairs,
             spoken_lexicon=args.spoken_lexicon,
             sound_text_pairs=args.sound_text_pairs,
+            init_from_teacher=args.init_from_teacher,
             train_splits=args.train_splits,
             seed=args.seed,
             save_every_steps=args.save_every_steps,

@@ -79,6 +79,11 @@ class SeeHearReadJob:
             transcripts of the training splits), each in the
             `spoken_lexicon` training voices (so it needs
             `spoken_lexicon >= 1`). Defaults to `False`.
+        init_from_teacher: bool. Start the student's image tower and
+            shared fc6/fc7/classifier from the teacher's (`copy_teacher`;
+            as the paper's image network starts from a trained one); the
+            teacher must have the student's image architecture. Defaults
+            to `False`.
         train_splits: str. `"train"` or `"train+val"`.
         seed: int. Seeds weights and data order.
         save_every_steps: int or None. Also checkpoint every N steps.
@@ -103,6 +108,7 @@ class SeeHearReadJob:
     class_pairs: bool = False
     spoken_lexicon: int = 0
     sound_text_pairs: bool = False
+    init_from_teacher: bool = False
     train_splits: str = "train"
     seed: int = 0
     save_every_steps: int | None = None
@@ -314,6 +320,8 @@ def build_task(job, teacher, strategy):
             architecture_config(job),
             num_classes=int(logits.shape[-1]),
         )
+        if job.init_from_teacher:
+            copy_teacher(teacher, backbone.encoder(modalities.CLIPART))
         task = see_hear_read.SeeHearReadModel(
             backbone,
             teacher,
@@ -326,6 +334,23 @@ def build_task(job, teacher, strategy):
             optimizer=keras.optimizers.Adam(job.training.learning_rate)
         )
     return task
+
+
+def copy_teacher(teacher, student):
+    """Copies the teacher encoder's weights (image tower, fc6, fc7,
+    classifier) into the student's image encoder, which shares its upper
+    layers with the other modalities.
+
+    Raises:
+        ValueError: when the two do not have the same weight shapes.
+    """
+    shapes = [tuple(w.shape) for w in teacher.weights]
+    if shapes != [tuple(w.shape) for w in student.weights]:
+        raise ValueError(
+            "`init_from_teacher` needs a teacher of the student's image "
+            f"architecture; the teacher's weights have shapes {shapes}."
+        )
+    student.set_weights(teacher.get_weights())
 
 
 def evaluate(backbone, bench):

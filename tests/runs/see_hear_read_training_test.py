@@ -110,3 +110,37 @@ def test_spoken_lexicon_is_refused_where_it_cannot_apply(bench, tmp_path):
             pairs=experiment.training_pairs(bench),
             spoken_cache=tmp_path,
         )
+
+
+def test_init_from_teacher_copies_image_tower_and_shared_layers():
+    import tensorflow as tf
+
+    from cm_zoo.models import cmplaces
+
+    config = get(PRESET).config()
+    source = cmplaces.build_source_network(config, "clipart", num_classes=5)
+    teacher = source.encoder("clipart")
+    strategy = tf.distribute.get_strategy()
+    task = training.build_task(_job(init_from_teacher=True), teacher, strategy)
+    student = task.backbone
+    for mine, theirs in [
+        (student.towers["clipart"], source.towers["clipart"]),
+        *zip(
+            student.upper_layers_for("clipart"),
+            source.upper_layers_for("clipart"),
+        ),
+    ]:
+        for a, b in zip(mine.get_weights(), theirs.get_weights()):
+            np.testing.assert_array_equal(a, b)
+    fresh = training.build_task(_job(), teacher, strategy).backbone
+    assert not np.array_equal(
+        fresh.towers["clipart"].get_weights()[0],
+        source.towers["clipart"].get_weights()[0],
+    )
+    other = cmplaces.build_source_network(
+        {**config, "hidden_dim": 8}, "clipart", num_classes=5
+    )
+    with pytest.raises(ValueError, match="student's image architecture"):
+        training.build_task(
+            _job(init_from_teacher=True), other.encoder("clipart"), strategy
+        )
