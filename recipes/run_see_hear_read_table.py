@@ -88,6 +88,8 @@ def job_and_settings(args, cm_zoo, bench):
         "data_manifest_sha256": bench.manifest_sha256,
         **dataclasses.asdict(training),
     }
+    if not settings["architecture"]:  # the preset's, as the files predate it
+        del settings["architecture"]
     return job, settings
 
 
