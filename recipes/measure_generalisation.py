@@ -114,6 +114,7 @@ def main(argv=None):
                 "data_manifest_sha256": bench.manifest_sha256,
                 "metric": "mean over ordered modality pairs of class-level "
                 "mAP of the exported `embedding`, cosine, every item a query",
+                "splits": args.splits,
                 "models": results,
             },
         )

@@ -1,0 +1,48 @@
+import importlib.util
+import json
+import os
+import pathlib
+
+import pytest
+
+from tests.runs.tiny_export import write_export
+
+ROOT = pathlib.Path(__file__).parents[2]
+RECIPE = ROOT / "recipes" / "measure_generalisation.py"
+RESULTS = ROOT / "docs" / "results" / "shipped_generalisation.json"
+
+
+def _recipe():
+    spec = importlib.util.spec_from_file_location("measure", RECIPE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_readme_table_is_the_committed_measurement():
+    recipe = _recipe()
+    measured = json.loads(RESULTS.read_text())
+    table = recipe.table(measured["models"], measured["splits"])
+    assert table in (ROOT / "README.md").read_text()
+    assert table in (RESULTS.with_suffix(".md")).read_text()
+
+
+@pytest.mark.large
+def test_measures_an_export_on_every_split(tmp_path):
+    write_export(tmp_path / "export")
+    model_dir = tmp_path / "export" / "tiny"
+    output = tmp_path / "measured.json"
+    recipe = _recipe()
+    recipe.main(
+        [str(model_dir), "--splits", "val", "ood", "debian_png"]
+        + ["--output", str(output)]
+    )
+    measured = json.loads(output.read_text())
+    assert measured["splits"] == ["val", "ood", "debian_png"]
+    (result,) = measured["models"].values()
+    assert 0.0 < result["ood"]["map"] <= 1.0
+    assert result["ood_over_val"] == pytest.approx(
+        result["ood"]["map"] / result["val"]["map"]
+    )
+    if os.path.isdir("/usr/share/openclipart/png"):
+        assert result["debian_png"]["num_items"]["clipart"] > 0
