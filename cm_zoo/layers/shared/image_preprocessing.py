@@ -10,6 +10,11 @@ import tensorflow as tf
 _PAGE_TOLERANCE = 32.0
 _BOX_TOLERANCE = 64.0
 _MARGIN = 1.08
+# Chalk: a page darker than this (mean of RGB), ink lighter than the page
+# by this much and greyer than this (mean max - min over RGB) is inverted.
+_DARK_PAGE = 96.0
+_CHALK_CONTRAST = 64.0
+_CHALK_CHROMA = 48.0
 # Larger inputs are first shrunk (anti-aliased) to this many output sides.
 _MAX_SIDES = 4
 
@@ -24,7 +29,9 @@ class ImagePreprocessing(keras.layers.Layer):
     With `fit_drawing=True` a drawing is framed the way the benchmark
     renders it, whatever page it comes on: the page colour (the median
     of the border pixels) becomes white, which also turns the black page
-    of a transparent PNG read without its alpha white; the drawing's box
+    of a transparent PNG read without its alpha white (light grey strokes
+    on a dark page, chalk on a blackboard, are inverted first, so they
+    stay visible); the drawing's box
     (pixels off the page colour) is padded to a square 8% larger and
     resized, so a small drawing on a large or oblong page fills the frame
     undistorted. Inputs larger than 4 output sides are first shrunk with
@@ -126,6 +133,11 @@ def fit_drawing(pixels, size):
     zoom = tf.cast(shape[1] / tf.shape(small)[1], tf.float32)
     top, bottom = _normalized_span(rows, side, zoom, shape[1], 2 * size)
     left, right = _normalized_span(cols, side, zoom, shape[2], 2 * size)
+    # Light grey strokes on a dark page (chalk on a blackboard) are
+    # inverted: white on white would leave nothing to see.
+    chalk = _is_chalk(small, page, ink)[:, None, None, None]
+    work = tf.where(chalk, 255.0 - work, work)
+    page = tf.where(chalk, 255.0 - page, page)
     on_page = tf.reduce_max(tf.abs(work - page), -1) < _PAGE_TOLERANCE
     framed = tf.image.crop_and_resize(
         tf.where(on_page[..., None], 255.0, work),
@@ -135,6 +147,31 @@ def fit_drawing(pixels, size):
         extrapolation_value=255.0,
     )
     return tf.image.resize(framed, (size, size), antialias=True)
+
+
+def _is_chalk(pixels, page, ink):
+    """Per image: is the ink light and grey on a dark page?"""
+    weights = tf.cast(ink, tf.float32)[..., None]
+    count = tf.maximum(tf.reduce_sum(weights, axis=[1, 2]), 1.0)
+    ink_colour = tf.reduce_sum(pixels * weights, axis=[1, 2]) / count
+    chroma = (
+        tf.reduce_sum(
+            (
+                tf.reduce_max(pixels, -1, keepdims=True)
+                - tf.reduce_min(pixels, -1, keepdims=True)
+            )
+            * weights,
+            axis=[1, 2],
+        )
+        / count
+    )
+    page_luma = tf.reduce_mean(page[:, 0, 0], axis=-1)
+    ink_luma = tf.reduce_mean(ink_colour, axis=-1)
+    return (
+        (page_luma < _DARK_PAGE)
+        & (ink_luma > page_luma + _CHALK_CONTRAST)
+        & (chroma[:, 0] < _CHALK_CHROMA)
+    )
 
 
 def _border(pixels):

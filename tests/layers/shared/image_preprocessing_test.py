@@ -79,3 +79,15 @@ def test_thin_strokes_survive_a_large_input():
     framed = _fit(images, 32)[0].min(axis=-1)
     # Anti-aliased, not point-sampled: the stroke is dark on every row.
     assert (framed[4:28].min(axis=1) < 0.0).all()
+
+
+def test_chalk_on_a_blackboard_is_inverted_colour_on_black_is_not():
+    chalk = np.full((1, 48, 48, 3), 20, "uint8")  # blackboard
+    chalk[0, 8:40, 22:26] = 235  # a light grey stroke
+    framed = _fit(chalk)[0]
+    assert framed[24, 24].max() < -0.5  # the stroke: dark on ...
+    assert framed[2, 2].min() > 0.9  # ... a white page
+    colour = np.zeros((1, 48, 48, 3), "uint8")  # transparent PNG as RGB
+    colour[0, 8:40, 8:40] = (220, 200, 40)  # a yellow drawing
+    framed = (_fit(colour)[0] + 1.0) * 127.5
+    np.testing.assert_allclose(framed[24, 24], (220, 200, 40), atol=2)
