@@ -59,7 +59,7 @@ def parse_args(argv):
     add("--epochs", type=flags.positive_int, default=10)
     add("--steps-per-epoch", type=flags.positive_int, default=20)
     add("--batch-size", type=flags.positive_int, default=32)
-    add("--learning-rate", type=flags.positive_float, default=0.01)
+    add("--learning-rate", type=flags.positive_float, default=0.001)
     add("--statreg-weight", type=flags.non_negative_float, default=0.01)
     add("--seed", type=flags.non_negative_int, default=0)
     add("--overwrite", action="store_true")

@@ -95,11 +95,19 @@ def alignment(backbone, config, args):
     return {
         "source_modality": source,
         "config": cm_zoo.export.alignment_state.architecture_config(
-            backbone, source, cm_zoo.presets.get(preset).config()
+            backbone,
+            source,
+            cm_zoo.presets.get(preset).config(**_architecture(config)),
         ),
         "priors": priors,
         "preset": preset,
     }
+
+
+def _architecture(config):
+    """The run's changes to its preset's architecture (flags such as
+    `--wordnet-concepts`), recorded as a mapping or as pairs."""
+    return dict(config.get("args", {}).get("architecture") or {})
 
 
 def main(argv=None):

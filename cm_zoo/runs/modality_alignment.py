@@ -127,7 +127,7 @@ def train_alignment(
     epochs,
     steps_per_epoch,
     batch_size=32,
-    learning_rate=0.01,
+    learning_rate=0.001,
     seed=0,
     verbose=0,
 ):
