@@ -70,6 +70,7 @@ def test_recipe_exports_shared_layers_and_priors_with_the_source(tmp_path):
                 "method": "C",
                 "class_names": CLASS_NAMES,
                 "preset": "cmplaces_alexnet_tiny",
+                "args": {"architecture": {"text_wordnet_concepts": True}},
             }
         )
     )
@@ -82,6 +83,7 @@ def test_recipe_exports_shared_layers_and_priors_with_the_source(tmp_path):
     state = read_alignment_state(model_dir)
     assert state.source_modality == "clipart"
     assert state.config["image_size"] == 32  # the model's, not the preset's
+    assert state.config["text_wordnet_concepts"]  # the run's change
     assert state.priors["fc7"].num_components == 2
     recovered = recover_backbone(model_dir, "clipart", state.config)
     assert recovered.layer_widths == backbone.layer_widths
