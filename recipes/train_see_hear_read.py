@@ -178,19 +178,12 @@ def job_from_args(parser, args, training):
         return cm_zoo.runs.SeeHearReadJob(
             preset=args.preset,
             training=training,
-            loss=args.loss,
-            augment=args.augment,
-            teacher_data=args.teacher_data,
-            teacher_views=args.teacher_views,
-            teacher_labels=args.teacher_labels,
-            class_pairs=args.class_pairs,
-            spoken_lexicon=args.spoken_lexicon,
-            sound_text_pairs=args.sound_text_pairs,
-            init_from_teacher=args.init_from_teacher,
-            train_splits=args.train_splits,
-            seed=args.seed,
-            save_every_steps=args.save_every_steps,
-            verbose=args.verbose,
+            **flags.pick(args, "loss", "augment", "train_splits", "seed"),
+            **flags.pick(args, "teacher_data", "teacher_views"),
+            **flags.pick(args, "teacher_labels", "class_pairs"),
+            **flags.pick(args, "spoken_lexicon", "sound_text_pairs"),
+            **flags.pick(args, "init_from_teacher", "save_every_steps"),
+            **flags.pick(args, "verbose"),
         )
     except ValueError as error:
         parser.error(f"argument --spoken-lexicon: {error}")
