@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 
+from cm_zoo.export import export_encoders
 from cm_zoo.models import CrossModalBackbone
 from cm_zoo.towers import DescriptionTower
 from cm_zoo.towers import ImageTower
@@ -20,8 +21,11 @@ TEXTS = [
 ]
 
 
-def build_tiny_backbone():
-    """sketch (batch-norm AlexNet), description and sound towers; pool5 16."""
+def build_tiny_backbone(*, fit_drawing=False, wordnet_concepts=False):
+    """sketch (batch-norm AlexNet), description and sound towers; pool5 16.
+
+    `fit_drawing` and `wordnet_concepts` go to the sketch and description
+    towers."""
     keras.utils.set_random_seed(0)
     towers = {
         "sketch": ImageTower(
@@ -30,6 +34,7 @@ def build_tiny_backbone():
             conv1_kernel_size=3,
             conv1_strides=1,
             use_batch_norm=True,
+            fit_drawing=fit_drawing,
             name="sketch_tower",
         ),
         "description": DescriptionTower(
@@ -37,6 +42,7 @@ def build_tiny_backbone():
             hidden_dim=8,
             num_buckets=64,
             embedding_dim=5,
+            wordnet_concepts=wordnet_concepts,
             name="description_tower",
         ),
         "sound": SoundTower(
@@ -62,3 +68,16 @@ def sample_inputs(modality, batch_size, seed=0):
     if modality == "description":
         return np.array((TEXTS * batch_size)[:batch_size])
     return rng.uniform(-1.0, 1.0, (batch_size, 900)).astype("float32")
+
+
+def export_tiny(backbone, export_dir):
+    """Exports `backbone` as `tiny_method_c`; returns the model directory."""
+    return export_encoders(
+        backbone,
+        export_dir,
+        model_name="tiny_method_c",
+        method="CMPlaces Method C (tiny test model)",
+        class_names=CLASS_NAMES,
+        training_data={"name": "synthetic", "data_manifest_sha256": "ab" * 32},
+        metrics={"sketch->description mAP": 0.25},
+    )

@@ -72,7 +72,7 @@ def test_invalid_utf8_is_replaced_not_dropped():
     "output_mode, shape", [("mean", (2, 4)), ("sequence", (2, 16, 4))]
 )
 def test_layer_contract_with_wordnet_concepts(output_mode, shape):
-    test_case.run_layer_test(
+    output = test_case.run_layer_test(
         HashedWordEmbedding,
         {
             "num_buckets": 32,
@@ -84,6 +84,7 @@ def test_layer_contract_with_wordnet_concepts(output_mode, shape):
         shape,
         expected_num_trainable_weights=2,
     )
+    assert np.isfinite(output.numpy()).all()
 
 
 @pytest.mark.parametrize("output_mode", ["mean", "sequence"])
