@@ -126,8 +126,7 @@ class HashedWordEmbedding(keras.layers.Layer):
         return self._mean(words, batch_size=tf.shape(text)[0])
 
     def _sequence(self, words):
-        kept = words[:, : self.sequence_length]
-        ids = self._hash(kept) + 1
+        ids = self._hash(words[:, : self.sequence_length]) + 1
         ids = ids.to_tensor(default_value=0, shape=[None, self.sequence_length])
         table = keras.ops.concatenate(
             [
@@ -138,6 +137,8 @@ class HashedWordEmbedding(keras.layers.Layer):
         )
         vectors = keras.ops.take(table, ids, axis=0)
         if self.wordnet_concepts:
+            # One word past the kept ones: the last may start a two-word noun.
+            words = words[:, : self.sequence_length + 1]
             sums, counts = self._concept_sums(words)
             means = sums / tf.maximum(counts, 1.0)[:, None]
             means = words.with_flat_values(means)[:, : self.sequence_length]

@@ -158,3 +158,10 @@ def test_concepts_survive_export(tmp_path):
         reloaded.serve(tf.constant(batch)).numpy(), model(batch), rtol=1e-6
     )
     assert reloaded.serve(tf.constant([], tf.string)).shape == (0, 8)
+
+
+def test_the_last_kept_word_still_starts_its_two_word_noun():
+    layer = _concept_layer("sequence")
+    fillers = " ".join(["zqx"] * 15)
+    cut, whole = layer(np.array([f"{fillers} ice cream", "ice cream"])).numpy()
+    np.testing.assert_allclose(cut[15], whole[0], rtol=1e-6)
