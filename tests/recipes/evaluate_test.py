@@ -1,6 +1,4 @@
-import importlib.util
 import json
-import pathlib
 import re
 
 import keras
@@ -11,10 +9,10 @@ from cm_zoo import modalities
 from cm_zoo.models import CrossModalBackbone
 from cm_zoo.towers import DescriptionTower
 from cm_zoo.towers import ImageTower
+from tests.recipes.recipe_loader import load_recipe
 
 pytestmark = pytest.mark.large  # evaluates fake runs end to end
 
-RECIPE = pathlib.Path(__file__).parents[2] / "recipes" / "evaluate.py"
 MODALITIES = ["clipart", "sketch", "description"]
 FAST_FLAGS = [
     "--inversion-epochs",
@@ -30,13 +28,6 @@ FAST_FLAGS = [
     "--items-per-unit",
     "3",
 ]
-
-
-def load_recipe():
-    spec = importlib.util.spec_from_file_location("evaluate", RECIPE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def write_fake_run(run_dir, method, seed, holdout=()):
@@ -88,7 +79,9 @@ def evaluated(tmp_path_factory):
     write_fake_run(root / "bl_shared_upper", "bl_shared_upper", seed=2)
     (root / "source").mkdir()  # no run_config.json: not a run
     output = root / "report"
-    load_recipe().main([str(root), "--output", str(output)] + FAST_FLAGS)
+    load_recipe("evaluate").main(
+        [str(root), "--output", str(output)] + FAST_FLAGS
+    )
     return {
         "root": root,
         "report": (output / "report.md").read_text(),
@@ -185,7 +178,7 @@ def test_zero_shot_tables_only_for_runs_with_held_out_categories(
 
     # A single run dir without held-out categories: no zero-shot section.
     output = tmp_path / "single"
-    load_recipe().main(
+    load_recipe("evaluate").main(
         [
             str(evaluated["root"] / "bl_shared_upper"),
             "--output",
@@ -223,7 +216,7 @@ def test_unit_words_come_from_descriptions(evaluated):
 
 def test_directory_without_runs_is_reported(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        load_recipe().main([str(tmp_path)])
+        load_recipe("evaluate").main([str(tmp_path)])
     assert exit_info.value.code == 2
     assert "neither a run directory" in capsys.readouterr().err
 
@@ -250,7 +243,7 @@ def test_evaluate_without_output_never_overwrites_training_metrics(
     write_fake_run(run_dir, "C", seed=3)
     training = '{"history": {"loss": [1.0]}, "train_seconds": 5}'
     (run_dir / "metrics.json").write_text(training)
-    recipe = load_recipe()
+    recipe = load_recipe("evaluate")
     recipe.main([str(run_dir)] + FAST_FLAGS)
     assert (run_dir / "metrics.json").read_text() == training
     report = json.loads((run_dir / "evaluation" / "metrics.json").read_text())

@@ -1,22 +1,18 @@
-import importlib.util
 import json
 import os
 import pathlib
 
 import pytest
 
+from tests.recipes.recipe_loader import load_recipe
 from tests.runs.tiny_export import write_export
 
 ROOT = pathlib.Path(__file__).parents[2]
-RECIPE = ROOT / "recipes" / "measure_generalisation.py"
 RESULTS = ROOT / "docs" / "results" / "shipped_generalisation.json"
 
 
 def _recipe():
-    spec = importlib.util.spec_from_file_location("measure", RECIPE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_recipe("measure_generalisation")
 
 
 def test_readme_table_is_the_committed_measurement():

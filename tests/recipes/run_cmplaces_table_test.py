@@ -1,25 +1,15 @@
-import importlib.util
 import json
-import pathlib
 
 import pytest
 
+from tests.recipes.recipe_loader import load_recipe
 from tests.runs.table_cells import write_cell
-
-RECIPE = pathlib.Path(__file__).parents[2] / "recipes" / "run_cmplaces_table.py"
-
-
-def load_recipe():
-    spec = importlib.util.spec_from_file_location("run_table", RECIPE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_runner_skips_finished_cells_and_writes_the_schema(
     tmp_path, monkeypatch
 ):
-    recipe = load_recipe()
+    recipe = load_recipe("run_cmplaces_table")
     runs, results = tmp_path / "runs", tmp_path / "results"
     write_cell(runs, "bl_individual", 0, 0.2)
     write_cell(runs, "C", 1, 0.41)
@@ -92,5 +82,5 @@ def test_runner_skips_finished_cells_and_writes_the_schema(
 
 def test_unknown_method_is_refused_naming_the_flag(capsys):
     with pytest.raises(SystemExit):
-        load_recipe().main(["--methods", "C,D"])
+        load_recipe("run_cmplaces_table").main(["--methods", "C,D"])
     assert "argument --methods: unknown ['D']" in capsys.readouterr().err

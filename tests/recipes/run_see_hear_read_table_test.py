@@ -1,6 +1,5 @@
 """The See-Hear-Read result files and the command that regenerates them."""
 
-import importlib.util
 import json
 import pathlib
 import shlex
@@ -8,17 +7,14 @@ import shlex
 import pytest
 
 import cm_zoo
+from tests.recipes.recipe_loader import load_recipe
 
 ROOT = pathlib.Path(__file__).parents[2]
-RECIPE = ROOT / "recipes" / "run_see_hear_read_table.py"
 RESULTS = ROOT / "docs" / "results" / "see_hear_read"
 
 
 def _recipe():
-    spec = importlib.util.spec_from_file_location("shr_table", RECIPE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_recipe("run_see_hear_read_table")
 
 
 def _check_schema(summary, num_splits):

@@ -1,4 +1,3 @@
-import importlib.util
 import json
 import pathlib
 import subprocess
@@ -7,21 +6,15 @@ import sys
 import pytest
 
 from tests.recipes import synthetic_benchmark
+from tests.recipes.recipe_loader import load_recipe
 
 RECIPE = pathlib.Path(__file__).parents[2] / "recipes" / "train_cmplaces.py"
 BASELINE = pathlib.Path(__file__).parent / "baseline_metrics.json"
 
 
-def load_recipe():
-    spec = importlib.util.spec_from_file_location("train_cmplaces", RECIPE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.large
 def test_every_method_runs_end_to_end_on_embedded_data(tmp_path):
-    recipe = load_recipe()
+    recipe = load_recipe("train_cmplaces")
     results = recipe.main(
         [
             "--method",
@@ -67,7 +60,7 @@ def test_every_method_runs_end_to_end_on_embedded_data(tmp_path):
 
 def test_unknown_holdout_category_is_reported(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        load_recipe().main(
+        load_recipe("train_cmplaces").main(
             ["--holdout-categories", "unicorn", "--output", str(tmp_path)]
         )
     assert exit_info.value.code == 2
@@ -77,7 +70,7 @@ def test_unknown_holdout_category_is_reported(tmp_path, capsys):
 def refused(argv, capsys):
     """The stderr of a run refused by argument validation (exit 2)."""
     with pytest.raises(SystemExit) as exit_info:
-        load_recipe().main(argv)
+        load_recipe("train_cmplaces").main(argv)
     assert exit_info.value.code == 2
     return capsys.readouterr().err
 
@@ -148,7 +141,7 @@ def test_metrics_unchanged_for_the_same_seed(tmp_path):
     epoch, description MLP from N(0, 0.1)); re-record only on purpose."""
     fixture = json.loads(BASELINE.read_text())
     data = synthetic_benchmark.write_benchmark(tmp_path / "data")
-    recipe = load_recipe()
+    recipe = load_recipe("train_cmplaces")
     for method, expected in fixture["methods"].items():
         metrics = recipe.main(
             ["--method", method, "--data", str(data)]
@@ -182,7 +175,7 @@ def flat(tree, prefix=""):
 
 
 def test_input_flags_reach_the_architecture_and_only_when_given():
-    recipe = load_recipe()
+    recipe = load_recipe("train_cmplaces")
     recipe.import_library()
     preset = recipe.cm_zoo.presets.get("cmplaces_alexnet_tiny").training
     _, plain = recipe.parse_args([])

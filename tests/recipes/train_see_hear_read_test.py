@@ -1,6 +1,4 @@
-import importlib.util
 import json
-import pathlib
 
 import keras
 import numpy as np
@@ -9,10 +7,7 @@ import pytest
 import cm_zoo
 from cm_zoo.data import spoken_lexicon
 from cm_zoo.runs import see_hear_read_training as training
-
-RECIPE = (
-    pathlib.Path(__file__).parents[2] / "recipes" / "train_see_hear_read.py"
-)
+from tests.recipes.recipe_loader import load_recipe
 
 # One teacher epoch and a two-step student epoch, quietly.
 TWO_STEPS = (
@@ -30,10 +25,7 @@ TWO_STEPS = (
 
 
 def _recipe():
-    spec = importlib.util.spec_from_file_location("train_see_hear_read", RECIPE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_recipe("train_see_hear_read")
 
 
 @pytest.mark.large
