@@ -137,6 +137,17 @@ def inverse_norms(embeddings):
     return inverse.astype(np.float32)
 
 
+def scale_to_cosine(products, query_inverse_norms, target_inverse_norms):
+    """Scales a `[n, N]` block of dot products to cosines, in place.
+
+    `query_inverse_norms` `[n]` and `target_inverse_norms` `[N]` are
+    `inverse_norms` of the block's queries and targets. Returns `products`.
+    """
+    products *= query_inverse_norms[:, None]
+    products *= target_inverse_norms[None, :]
+    return products
+
+
 def cosine_chunks(queries, targets, chunk_size):
     """Yields `(start, stop, cosine)` over row chunks of `queries`.
 
@@ -147,7 +158,10 @@ def cosine_chunks(queries, targets, chunk_size):
     inv_t = inverse_norms(targets)
     for start in range(0, queries.shape[0], chunk_size):
         stop = min(start + chunk_size, queries.shape[0])
-        cosine = queries[start:stop] @ targets.T  # [n, N]
-        cosine *= inv_q[start:stop, None]
-        cosine *= inv_t[None, :]
-        yield start, stop, cosine
+        yield (
+            start,
+            stop,
+            scale_to_cosine(
+                queries[start:stop] @ targets.T, inv_q[start:stop], inv_t
+            ),
+        )

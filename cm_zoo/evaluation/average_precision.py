@@ -10,7 +10,8 @@ holds "is relevant". One `np.sort` per row (faster than `argsort`) then yields
 the relevance sequence in rank order, from which AP and precision@k follow
 with `flatnonzero`/`bincount` and no per-row Python loop. The rows of each
 chunk are ranked on one thread per core (NumPy releases the GIL), as BLAS
-already splits the similarity matmul.
+already splits the similarity matmul, while the next chunk's matmul runs
+(two chunks alive at most).
 
 Ties: targets with exactly equal similarity are ordered irrelevant-first
 (pessimistic). `sklearn.metrics.average_precision_score` instead treats a
@@ -18,6 +19,8 @@ tie as a single threshold; the two agree whenever scores are distinct,
 which is the case with probability 1 for continuous embeddings.
 """
 
+import collections
+import contextlib
 import os
 from concurrent import futures
 
@@ -97,13 +100,26 @@ def query_average_precision(
 
 
 def _query_metrics(
-    queries, q_labels, targets, t_labels, *, k, self_indices, chunk_size
+    queries,
+    q_labels,
+    targets,
+    t_labels,
+    *,
+    k,
+    self_indices,
+    chunk_size,
+    inverse_norms=None,
+    ranker=None,
 ):
     """`query_average_precision` on already checked arrays.
 
     `queries`/`targets` are C-contiguous float32 `[n, D]`/`[N, D]`, labels
     int64, `k`/`chunk_size` positive ints; `cross_modal_retrieval` calls it
     directly, so its features are checked once rather than once per pair.
+    `inverse_norms`: optional `(queries', targets')` `_checks.inverse_norms`,
+    computed once per modality by the caller. With a `ranker` (a
+    `_BlockRanker` of the caller), the returned arrays are filled when the
+    ranker is drained; without one they are complete on return.
     """
     num_queries, num_targets = queries.shape[0], targets.shape[0]
     if self_indices is not None:
@@ -122,67 +138,108 @@ def _query_metrics(
             f"Precision@k needs at least k={k} targets per query. "
             f"Found {ranked}"
         )
-    ap = np.empty(num_queries)
-    pr = np.empty(num_queries)
-    num_relevant = np.empty(num_queries, dtype=np.int64)
-    # The ranking is row-independent NumPy that releases the GIL: its rows
-    # are split over one thread per core, as the matmul's are by BLAS.
-    workers = os.cpu_count() or 1
-    with futures.ThreadPoolExecutor(workers) as pool:
-        for start, stop, cosine in _checks.cosine_chunks(
-            queries, targets, chunk_size
-        ):
-            exclude = None if self_indices is None else self_indices[start:stop]
-            ap[start:stop], pr[start:stop], num_relevant[start:stop] = (
-                _parallel_chunk_metrics(
-                    pool,
-                    workers,
-                    cosine,
-                    q_labels[start:stop],
-                    t_labels,
-                    exclude,
-                    k,
-                )
-            )
-    return {
-        "average_precision": ap,
-        "precision_at_k": pr,
-        "num_relevant": num_relevant,
+    if inverse_norms is None:
+        inverse_norms = tuple(map(_checks.inverse_norms, (queries, targets)))
+    out = {
+        "average_precision": np.empty(num_queries),
+        "precision_at_k": np.empty(num_queries),
+        "num_relevant": np.empty(num_queries, dtype=np.int64),
         "num_targets": np.full(num_queries, ranked, dtype=np.int64),
     }
+    inv_q, inv_t = inverse_norms
+    with (
+        _BlockRanker()
+        if ranker is None
+        else contextlib.nullcontext(ranker) as active
+    ):
+        for start in range(0, num_queries, chunk_size):
+            rows = slice(start, min(start + chunk_size, num_queries))
+            active.rank(
+                out,
+                rows,
+                queries[rows] @ targets.T,  # [n, N] dot products
+                (inv_q[rows], inv_t),
+                (q_labels[rows], t_labels),
+                None if self_indices is None else self_indices[rows],
+                k,
+            )
+    return out
 
 
-def _parallel_chunk_metrics(
-    pool, workers, cosine, q_labels, t_labels, exclude, k
-):
-    """`_chunk_metrics` of `workers` row blocks of `cosine` at once."""
-    bounds = np.linspace(0, cosine.shape[0], workers + 1).astype(int)
-    parts = [
-        pool.submit(
-            _chunk_metrics,
-            cosine[a:b],
-            q_labels[a:b],
-            t_labels,
-            None if exclude is None else exclude[a:b],
-            k,
-        )
-        for a, b in zip(bounds[:-1], bounds[1:])
-        if b > a
-    ]
-    return [np.concatenate(v) for v in zip(*(p.result() for p in parts))]
+class _BlockRanker:
+    """Ranks similarity blocks on worker threads, one block behind.
+
+    `rank` hands a block of dot products to one thread per core (its rows
+    split between them; NumPy's sort and ufuncs release the GIL) and
+    returns once the block before it is done, so the caller's next BLAS
+    matmul runs while this block is ranked, instead of BLAS's threads
+    waiting through the ranking. At most two blocks are alive. Used as a
+    context manager: leaving it ranks what is left.
+    """
+
+    def __init__(self):
+        self._workers = os.cpu_count() or 1
+        self._pool = futures.ThreadPoolExecutor(self._workers)
+        self._pending = collections.deque()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, *_):
+        try:
+            while self._pending and exc_type is None:
+                self._finish(self._pending.popleft())
+        finally:
+            self._pool.shutdown(cancel_futures=True)
+
+    def rank(self, out, rows, products, inverse_norms, labels, exclude, k):
+        """Ranks `products` `[n, N]` into `out[...][rows]` (in the background).
+
+        `inverse_norms`/`labels`: `(queries', targets')` of the block;
+        `exclude`: `[n]` column to drop per row, or None.
+        """
+        bounds = np.linspace(0, products.shape[0], self._workers + 1)
+        bounds = bounds.astype(int)
+        parts = [
+            self._pool.submit(
+                _chunk_metrics,
+                products[a:b],
+                (inverse_norms[0][a:b], inverse_norms[1]),
+                labels[0][a:b],
+                labels[1],
+                None if exclude is None else exclude[a:b],
+                k,
+            )
+            for a, b in zip(bounds[:-1], bounds[1:])
+            if b > a
+        ]
+        self._pending.append((out, rows, parts))
+        while len(self._pending) > 1:
+            self._finish(self._pending.popleft())
+
+    @staticmethod
+    def _finish(block):
+        out, rows, parts = block
+        keys = ("average_precision", "precision_at_k", "num_relevant")
+        results = zip(*(part.result() for part in parts))
+        for key, values in zip(keys, results, strict=True):
+            out[key][rows] = np.concatenate(values)
 
 
-def _chunk_metrics(cosine, q_labels, t_labels, exclude, k):
-    """AP, precision@k and relevant counts for one block. Overwrites `cosine`.
+def _chunk_metrics(products, inverse_norms, q_labels, t_labels, exclude, k):
+    """AP, precision@k and relevant counts for one block. Overwrites `products`.
 
     Args:
-        cosine: float32 `[n, N]`, C-contiguous rows, consumed as scratch.
+        products: float32 `[n, N]` dot products, C-contiguous rows, consumed
+            as scratch (first scaled to cosines).
+        inverse_norms: `(queries' [n], targets' [N])` inverse norms.
         q_labels: int `[n]`.
         t_labels: int `[N]`.
         exclude: int `[n]` or None. Column to drop from each row's ranking.
         k: int.
     """
-    n = cosine.shape[0]
+    n = products.shape[0]
+    cosine = _checks.scale_to_cosine(products, *inverse_norms)
     relevant = q_labels[:, None] == t_labels[None, :]  # [n, N]
     np.clip(cosine, -1.0, 1.0, out=cosine)
     # Negate so that the best target sorts first; -0.0 + 0.0 is +0.0.

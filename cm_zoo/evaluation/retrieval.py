@@ -105,28 +105,16 @@ def cross_modal_retrieval(
         m: _draw_queries(labels.shape[0], protocol, num_queries, seed, m)
         for m, (_, labels) in features.items()
     }
-    pairs = {}
-    within = {}
-    for query_modality, (q_embeddings, q_labels) in features.items():
-        index = query_indices[query_modality]
-        queries = q_embeddings[index] if protocol == "paper" else q_embeddings
-        for target_modality, (targets, t_labels) in features.items():
-            is_within = query_modality == target_modality
-            if is_within and not within_modal:
-                continue
-            per_query = average_precision._query_metrics(
-                queries,
-                q_labels[index],
-                targets,
-                t_labels,
-                k=k,
-                self_indices=index if is_within else None,
-                chunk_size=chunk_size,
-            )
-            summary = _summarize(per_query)
-            (within if is_within else pairs)[
-                (query_modality, target_modality)
-            ] = summary
+    per_query = _per_query_metrics(
+        features,
+        query_indices,
+        full=protocol == "full",
+        k=k,
+        within_modal=within_modal,
+        chunk_size=chunk_size,
+    )
+    pairs = {p: _summarize(v) for p, v in per_query.items() if p[0] != p[1]}
+    within = {p: _summarize(v) for p, v in per_query.items() if p[0] == p[1]}
     return {
         "protocol": protocol,
         "k": k,
@@ -137,6 +125,46 @@ def cross_modal_retrieval(
         "mean": _mean_over(pairs),
         "within_mean": _mean_over(within),
     }
+
+
+def _per_query_metrics(
+    features, query_indices, *, full, k, within_modal, chunk_size
+):
+    """`{(query modality, target modality): per-query metrics}`.
+
+    Each modality's inverse norms are computed once, and one ranker serves
+    every pair, so that a pair's ranking overlaps the next pair's matmul.
+    """
+    inverse_norms = {
+        m: _checks.inverse_norms(embeddings)
+        for m, (embeddings, _) in features.items()
+    }
+    per_query = {}
+    with average_precision._BlockRanker() as ranker:
+        for query_modality, (q_embeddings, q_labels) in features.items():
+            index = query_indices[query_modality]
+            queries = q_embeddings if full else q_embeddings[index]
+            for target_modality, (targets, t_labels) in features.items():
+                is_within = query_modality == target_modality
+                if is_within and not within_modal:
+                    continue
+                per_query[(query_modality, target_modality)] = (
+                    average_precision._query_metrics(
+                        queries,
+                        q_labels[index],
+                        targets,
+                        t_labels,
+                        k=k,
+                        self_indices=index if is_within else None,
+                        chunk_size=chunk_size,
+                        inverse_norms=(
+                            inverse_norms[query_modality][index],
+                            inverse_norms[target_modality],
+                        ),
+                        ranker=ranker,
+                    )
+                )
+    return per_query
 
 
 def _draw_queries(num_items, protocol, num_queries, seed, modality):

@@ -102,6 +102,68 @@ def test_rows_split_over_threads_equal_one_thread(monkeypatch, workers):
         np.testing.assert_array_equal(single[key], split[key])
 
 
+def test_norms_once_per_modality_and_pairs_equal_one_by_one(monkeypatch):
+    rng = np.random.default_rng(10)
+    features = {
+        m: (rng.normal(size=(90, 8)), rng.integers(0, 4, 90))
+        for m in ("natural", "clipart", "sketch")
+    }
+    calls = []
+    norms = average_precision._checks.inverse_norms
+    monkeypatch.setattr(
+        average_precision._checks,
+        "inverse_norms",
+        lambda x: calls.append(x.shape) or norms(x),
+    )
+    out = retrieval.cross_modal_retrieval(
+        features, num_queries=40, chunk_size=16
+    )
+    assert calls == [(90, 8)] * 3  # not once per pair
+    for (query, target), result in {**out["pairs"], **out["within"]}.items():
+        index = np.sort(
+            np.random.default_rng(
+                [0, retrieval.modalities.ALL_MODALITIES.index(query)]
+            ).choice(90, size=40, replace=False)
+        )
+        (q, ql), (t, tl) = features[query], features[target]
+        alone = average_precision.query_average_precision(
+            q[index],
+            ql[index],
+            t,
+            tl,
+            self_indices=index if query == target else None,
+        )
+        assert result["map"] == np.mean(alone["average_precision"])
+
+
+def test_block_ranker_finishes_each_block_before_the_next_one_returns():
+    q, ql, t, tl = _random_problem(11, num_queries=30)
+    q, t = q.astype(np.float32), t.astype(np.float32)
+    inverse = [average_precision._checks.inverse_norms(x) for x in (q, t)]
+    out = {
+        key: np.full(30, np.nan)
+        for key in ("average_precision", "precision_at_k", "num_relevant")
+    }
+    with average_precision._BlockRanker() as ranker:
+        for rows in (slice(0, 10), slice(10, 20), slice(20, 30)):
+            ranker.rank(
+                out,
+                rows,
+                q[rows] @ t.T,
+                (inverse[0][rows], inverse[1]),
+                (ql[rows], tl),
+                None,
+                10,
+            )
+            # Two blocks at most: the one before this is done.
+            assert not np.isnan(out["precision_at_k"][: rows.start]).any()
+            assert np.isnan(out["precision_at_k"][rows]).all()
+    whole = average_precision.query_average_precision(q, ql, t, tl)
+    np.testing.assert_array_equal(
+        out["average_precision"], whole["average_precision"]
+    )
+
+
 def test_ties_are_ranked_irrelevant_first():
     # Both targets identical to the query: the relevant one ranks second.
     out = average_precision.query_average_precision(
