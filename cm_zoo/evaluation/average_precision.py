@@ -19,7 +19,6 @@ tie as a single threshold; the two agree whenever scores are distinct,
 which is the case with probability 1 for continuous embeddings.
 """
 
-import collections
 import contextlib
 import os
 from concurrent import futures
@@ -169,26 +168,28 @@ def _query_metrics(
 class _BlockRanker:
     """Ranks similarity blocks on worker threads, one block behind.
 
-    `rank` hands a block of dot products to one thread per core (its rows
-    split between them; NumPy's sort and ufuncs release the GIL) and
-    returns once the block before it is done, so the caller's next BLAS
-    matmul runs while this block is ranked, instead of BLAS's threads
-    waiting through the ranking. At most two blocks are alive. Used as a
-    context manager: leaving it ranks what is left.
+    `rank` first finishes the block before (ranked while the caller
+    computed this one), then hands this block of dot products to one thread
+    per core (its rows split between them; NumPy's sort and ufuncs release
+    the GIL) and returns at once, so that the caller's next BLAS matmul
+    runs during the ranking instead of BLAS's threads spinning through it.
+    Finishing first keeps the caller's Python work out of the workers' way
+    (the GIL) and at most two blocks alive. Used as a context manager:
+    leaving it finishes the last block.
     """
 
     def __init__(self):
         self._workers = os.cpu_count() or 1
         self._pool = futures.ThreadPoolExecutor(self._workers)
-        self._pending = collections.deque()
+        self._pending = None  # (out, rows, futures) of the last block
 
     def __enter__(self):
         return self
 
     def __exit__(self, exc_type, *_):
         try:
-            while self._pending and exc_type is None:
-                self._finish(self._pending.popleft())
+            if exc_type is None:
+                self._finish_pending()
         finally:
             self._pool.shutdown(cancel_futures=True)
 
@@ -198,6 +199,7 @@ class _BlockRanker:
         `inverse_norms`/`labels`: `(queries', targets')` of the block;
         `exclude`: `[n]` column to drop per row, or None.
         """
+        self._finish_pending()  # the block before: done by now
         bounds = np.linspace(0, products.shape[0], self._workers + 1)
         bounds = bounds.astype(int)
         parts = [
@@ -213,13 +215,13 @@ class _BlockRanker:
             for a, b in zip(bounds[:-1], bounds[1:])
             if b > a
         ]
-        self._pending.append((out, rows, parts))
-        while len(self._pending) > 1:
-            self._finish(self._pending.popleft())
+        self._pending = (out, rows, parts)
 
-    @staticmethod
-    def _finish(block):
-        out, rows, parts = block
+    def _finish_pending(self):
+        if self._pending is None:
+            return
+        out, rows, parts = self._pending
+        self._pending = None
         keys = ("average_precision", "precision_at_k", "num_relevant")
         results = zip(*(part.result() for part in parts))
         for key, values in zip(keys, results, strict=True):
