@@ -62,8 +62,19 @@ def add_augment_flag(add):
     )
 
 
-def add_input_flags(add):
-    """Flags of what the towers make of users' inputs (not in the papers)."""
+# `--speech-front-end`: the SoundTower options that hear words, not voices.
+SPEECH_FRONT_END = {
+    "sound_mel_bins": 40,
+    "sound_centring": "channel",
+    "sound_pooling": "max",
+}
+
+
+def add_input_flags(add, *, sound=False):
+    """Flags of what the towers make of users' inputs (not in the papers).
+
+    `sound=True` adds `--speech-front-end`, for recipes with a sound tower.
+    """
     add(
         "--wordnet-concepts",
         action="store_true",
@@ -74,15 +85,26 @@ def add_input_flags(add):
         action="store_true",
         help="image towers: frame the drawing first (any page)",
     )
+    if not sound:
+        return
+    add(
+        "--speech-front-end",
+        action="store_true",
+        help="sound towers: 40 mel bands, each centred over time, max "
+        "over time (hears words, not voices)",
+    )
 
 
 def with_input_flags(training, args):
     """`training` whose architecture has the `add_input_flags` set."""
-    if not (args.wordnet_concepts or args.fit_drawing):
+    speech = getattr(args, "speech_front_end", False)  # sound recipes only
+    if not (args.wordnet_concepts or args.fit_drawing or speech):
         return training  # the preset's architecture, untouched
     architecture = dict(training.architecture)
     architecture["text_wordnet_concepts"] = args.wordnet_concepts
     architecture["fit_drawing"] = args.fit_drawing
+    if speech:
+        architecture.update(SPEECH_FRONT_END)
     return dataclasses.replace(training, architecture=architecture)
 
 

@@ -62,7 +62,7 @@ def parse_args(argv):
     add("--batch-size", type=flags.positive_int, help="pairs per set, global")
     add("--loss", default="both", choices=["transfer", "ranking", "both"])
     flags.add_augment_flag(add)
-    flags.add_input_flags(add)
+    flags.add_input_flags(add, sound=True)
     add(
         "--teacher-data",
         default="clipart",

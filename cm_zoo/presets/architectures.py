@@ -118,6 +118,12 @@ class SeeHearReadArchitecture(ImageArchitecture):
         sound_conv_filters: tuple of 3 ints. Filters of the sound convs.
         sound_kernel_sizes: tuple of 3 ints. Kernel sizes of those convs.
         sound_pool_size: int. Temporal pooling between the convs.
+        sound_mel_bins: int or None. Mel bands of the spectrogram; `None`
+            keeps linear bins (the paper). Defaults to `None`.
+        sound_centring: string. `"utterance"` (the paper) or `"channel"`
+            (`Spectrogram`). Defaults to `"utterance"`.
+        sound_pooling: string. `"flatten"` (the paper) or `"max"` over
+            time (`SoundTower`). Defaults to `"flatten"`.
         text_sequence_length: int. Words per text.
         text_embedding_dim: int. Width of the word embedding.
         text_num_buckets: int. Hash buckets of the word embedding.
@@ -134,6 +140,9 @@ class SeeHearReadArchitecture(ImageArchitecture):
     sound_conv_filters: tuple
     sound_kernel_sizes: tuple
     sound_pool_size: int
+    sound_mel_bins: int | None = None
+    sound_centring: str = "utterance"
+    sound_pooling: str = "flatten"
     text_sequence_length: int
     text_embedding_dim: int
     text_num_buckets: int

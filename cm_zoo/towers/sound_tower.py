@@ -45,6 +45,15 @@ class SoundTower(Tower):
         use_batch_norm: bool. Batch-normalise each convolution (not in the
             paper; helps small models trained from scratch). Defaults to
             `False`.
+        mel_bins: int or None. Mel bands instead of linear bins (see
+            `Spectrogram`; not in the paper). Defaults to `None`.
+        centring: string. `"utterance"` (the paper) or `"channel"` (see
+            `Spectrogram`). Defaults to `"utterance"`.
+        pooling: string. How the last convolution's time steps reach the
+            projection: `"flatten"` keeps their order (the paper);
+            `"max"` takes each filter's maximum over time, so a word
+            counts wherever in the window it is said. Defaults to
+            `"flatten"`.
         dtype: string or `keras.DTypePolicy`. Layer dtype policy.
 
     Input shape:
@@ -65,7 +74,15 @@ class SoundTower(Tower):
     TensorShape([2, 6])
     >>> tower(np.zeros((2, 5000), "float32")).shape  # 12 windows, averaged
     TensorShape([2, 6])
+    >>> speech = SoundTower(output_dim=6, num_frames=27, frame_length=32,
+    ...                     frame_step=16, conv_filters=[4, 4, 4],
+    ...                     pool_size=3, mel_bins=8, centring="channel",
+    ...                     pooling="max")
+    >>> speech(np.zeros((2, 300), "float32")).shape
+    TensorShape([2, 6])
     """
+
+    POOLINGS = ("flatten", "max")
 
     def __init__(
         self,
@@ -77,6 +94,9 @@ class SoundTower(Tower):
         kernel_sizes=(11, 5, 3),
         pool_size=5,
         use_batch_norm=False,
+        mel_bins=None,
+        centring="utterance",
+        pooling="flatten",
         dtype=None,
         **kwargs,
     ):
@@ -86,6 +106,11 @@ class SoundTower(Tower):
             raise ValueError(
                 "`pool_size` must be a positive int. "
                 f"Received: pool_size={pool_size}"
+            )
+        if pooling not in self.POOLINGS:
+            raise ValueError(
+                f"`pooling` must be one of {self.POOLINGS}. Received: "
+                f"pooling={pooling!r}"
             )
         if int(num_frames) // int(pool_size) ** 3 < 1:
             raise ValueError(
@@ -100,13 +125,15 @@ class SoundTower(Tower):
                 num_frames,
                 frame_length=frame_length,
                 frame_step=frame_step,
+                mel_bins=mel_bins,
+                centring=centring,
                 dtype=dtype,
                 name="spectrogram",
             ),
             *_conv_layers(
                 conv_filters, kernel_sizes, pool_size, use_batch_norm, dtype
             ),
-            keras.layers.Flatten(dtype=dtype, name="flatten"),
+            _over_time(pooling, dtype),
             keras.layers.Dense(
                 output_dim, activation="relu", dtype=dtype, name="to_pool5"
             ),
@@ -127,6 +154,9 @@ class SoundTower(Tower):
         self.kernel_sizes = kernel_sizes
         self.pool_size = int(pool_size)
         self.use_batch_norm = bool(use_batch_norm)
+        self.mel_bins = None if mel_bins is None else int(mel_bins)
+        self.centring = centring
+        self.pooling = pooling
 
     _config_keys = (
         "output_dim",
@@ -137,6 +167,9 @@ class SoundTower(Tower):
         "kernel_sizes",
         "pool_size",
         "use_batch_norm",
+        "mel_bins",
+        "centring",
+        "pooling",
     )
 
     @property
@@ -183,6 +216,13 @@ def _conv_layers(conv_filters, kernel_sizes, pool_size, use_batch_norm, dtype):
             )
         )
     return layers
+
+
+def _over_time(pooling, dtype):
+    """The layer from the last convolution's `[T, C]` map to a vector."""
+    if pooling == "max":
+        return keras.layers.GlobalMaxPooling1D(dtype=dtype, name="max_time")
+    return keras.layers.Flatten(dtype=dtype, name="flatten")
 
 
 def _windows(waveform, window_samples):

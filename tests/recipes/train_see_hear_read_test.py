@@ -67,6 +67,7 @@ def test_input_flags_reach_student_and_teacher(tmp_path):
     out = tmp_path / "run"
     _recipe().main(
         ["--output", str(out), "--fit-drawing", "--wordnet-concepts"]
+        + ["--speech-front-end"]
         + list(TWO_STEPS)
     )
     student = keras.saving.load_model(out / "backbone.keras")
@@ -75,6 +76,9 @@ def test_input_flags_reach_student_and_teacher(tmp_path):
         preprocess = backbone.towers["clipart"].get_layer("preprocess")
         assert preprocess.fit_drawing
     assert student.towers["description"].wordnet_concepts
+    sound = student.towers["sound"]
+    assert sound.get_layer("spectrogram").num_bins == 40
+    assert (sound.centring, sound.pooling) == ("channel", "max")
 
 
 def test_loss_flag_and_unknown_teacher(tmp_path, capsys):

@@ -133,3 +133,56 @@ def test_int16_scale_waveform_is_refused():
     ):
         _tower()(waveform)
     _tower()(np.clip(waveform, -1.0, 1.0))  # full scale is accepted
+
+
+def test_max_over_time_hears_a_sound_wherever_it_is_said():
+    """With `pooling="max"` a burst moved within the window changes the
+    output much less than with the paper's flatten (3 time steps left
+    after the convolutions here)."""
+    rng = np.random.default_rng(8)
+    burst = rng.uniform(-0.5, 0.5, size=200).astype("float32")
+    early = np.zeros((1, 1312), "float32")
+    late = np.zeros((1, 1312), "float32")
+    early[0, 100:300] = burst
+    late[0, 1000:1200] = burst
+
+    def moved(pooling):
+        keras.utils.set_random_seed(0)
+        tower = _tower(
+            pooling=pooling,
+            num_frames=81,
+            output_dim=32,
+            mel_bins=8,
+            conv_filters=[8, 8, 8],
+        )
+        a, b = tower(early).numpy(), tower(late).numpy()
+        return np.abs(a - b).sum() / (np.abs(a).sum() + 1e-9)
+
+    assert moved("max") < 0.5 * moved("flatten")
+
+
+def test_speech_options_round_trip_and_reach_the_spectrogram(tmp_path):
+    tower = _tower(mel_bins=8, centring="channel", pooling="max")
+    spectrogram = tower.get_layer("spectrogram")
+    assert (spectrogram.mel_bins, spectrogram.centring) == (8, "channel")
+    assert tuple(tower.get_layer("max_time").output.shape) == (None, 3)
+    clone = SoundTower.from_config(tower.get_config())
+    assert clone.get_config() == tower.get_config()
+    path = tmp_path / "speech.keras"
+    tower.save(path)
+    x = np.random.default_rng(9).uniform(-1, 1, size=(2, 500)).astype("float32")
+    np.testing.assert_allclose(
+        keras.saving.load_model(path)(x), tower(x), atol=1e-6
+    )
+    with pytest.raises(ValueError, match="`pooling` must be one of"):
+        _tower(pooling="mean")
+
+
+def test_registered_builder_passes_the_speech_preset_fields():
+    config = dict(presets.get("see_hear_read_alexnet_tiny").config())
+    config.update(
+        sound_mel_bins=40, sound_centring="channel", sound_pooling="max"
+    )
+    tower = registry.build_tower("sound", config)
+    assert tower.get_layer("spectrogram").num_bins == 40
+    assert tower.pooling == "max"

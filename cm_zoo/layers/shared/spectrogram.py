@@ -3,6 +3,11 @@
 import keras
 import tensorflow as tf
 
+# Waveforms are 16 kHz; the mel bands span most of the speech band.
+_SAMPLE_RATE = 16000
+_MEL_LOW_HZ = 125.0
+_MEL_HIGH_HZ = 7600.0
+
 
 @keras.saving.register_keras_serializable(package="cm_zoo")
 class Spectrogram(keras.layers.Layer):
@@ -17,6 +22,14 @@ class Spectrogram(keras.layers.Layer):
     and frequency) is subtracted. All of it runs in float32 inside the
     graph, so an exported sound encoder takes a waveform; the output is cast
     to the compute dtype.
+
+    Two options, not in the paper, make the features depend less on who
+    speaks: `mel_bins` sums the magnitudes into that many mel bands
+    (`tf.signal.linear_to_mel_weight_matrix`, 125 Hz to 7.6 kHz at 16 kHz)
+    before the log, so pitch harmonics blur into the formant envelope;
+    `centring="channel"` subtracts each band's own mean over time (cepstral
+    mean normalisation), which removes the speaker's and the microphone's
+    average spectrum instead of one loudness offset.
 
     Input checks: a batch of stereo or otherwise non-`(batch, samples)`
     audio raises `ValueError` when the layer is called (mix down to mono
@@ -34,6 +47,12 @@ class Spectrogram(keras.layers.Layer):
             `512`.
         frame_step: int. Hop between frames in samples. Defaults to `160`
             (10 ms at 16 kHz).
+        mel_bins: int or None. Mel bands of the output; `None` keeps the
+            `frame_length // 2 + 1` linear bins (the paper). Defaults to
+            `None`.
+        centring: string. `"utterance"`: subtract the example's mean over
+            time and frequency (the paper); `"channel"`: subtract each
+            frequency channel's mean over time. Defaults to `"utterance"`.
         dtype: string or `keras.DTypePolicy`. Layer dtype policy.
 
     Input shape:
@@ -41,7 +60,8 @@ class Spectrogram(keras.layers.Layer):
         number of samples.
 
     Output shape:
-        `(batch_size, num_frames, frame_length // 2 + 1)`.
+        `(batch_size, num_frames, num_bins)`: `mel_bins`, or
+        `frame_length // 2 + 1` without them.
 
     Example:
     >>> from cm_zoo.layers.shared.spectrogram import Spectrogram
@@ -49,15 +69,33 @@ class Spectrogram(keras.layers.Layer):
     >>> y = layer(np.random.default_rng(0).uniform(-1, 1, size=(2, 100)))
     >>> tuple(y.shape), round(float(np.mean(y[0])), 5)
     ((2, 10, 33), 0.0)
+    >>> mel = Spectrogram(num_frames=10, frame_length=64, frame_step=32,
+    ...                   mel_bins=8, centring="channel")
+    >>> z = mel(np.random.default_rng(0).uniform(-1, 1, size=(2, 100)))
+    >>> tuple(z.shape), bool(np.allclose(np.mean(z[0], axis=0), 0, atol=1e-5))
+    ((2, 10, 8), True)
     """
 
-    def __init__(self, num_frames, frame_length=512, frame_step=160, **kwargs):
+    CENTRINGS = ("utterance", "channel")
+
+    def __init__(
+        self,
+        num_frames,
+        frame_length=512,
+        frame_step=160,
+        mel_bins=None,
+        centring="utterance",
+        **kwargs,
+    ):
         super().__init__(**kwargs)
-        for arg, value in (
+        checked = [
             ("num_frames", num_frames),
             ("frame_length", frame_length),
             ("frame_step", frame_step),
-        ):
+        ]
+        if mel_bins is not None:
+            checked.append(("mel_bins", mel_bins))
+        for arg, value in checked:
             if int(value) < 1:
                 raise ValueError(
                     f"`{arg}` must be a positive int. Received: {arg}={value}"
@@ -65,6 +103,13 @@ class Spectrogram(keras.layers.Layer):
         self.num_frames = int(num_frames)
         self.frame_length = int(frame_length)
         self.frame_step = int(frame_step)
+        if centring not in self.CENTRINGS:
+            raise ValueError(
+                f"`centring` must be one of {self.CENTRINGS}. Received: "
+                f"centring={centring!r}"
+            )
+        self.mel_bins = None if mel_bins is None else int(mel_bins)
+        self.centring = centring
         self.built = True
 
     @property
@@ -74,8 +119,8 @@ class Spectrogram(keras.layers.Layer):
 
     @property
     def num_bins(self):
-        """int. Frequency bins, `frame_length // 2 + 1`."""
-        return self.frame_length // 2 + 1
+        """int. Frequency channels: `mel_bins`, or `frame_length // 2 + 1`."""
+        return self.mel_bins or self.frame_length // 2 + 1
 
     def call(self, waveform):
         waveform = tf.convert_to_tensor(waveform)
@@ -105,11 +150,25 @@ class Spectrogram(keras.layers.Layer):
             fft_length=self.frame_length,
             window_fn=tf.signal.hann_window,
         )  # [B, T, F]
-        log_magnitude = tf.math.log1p(tf.abs(stft))
+        magnitude = tf.abs(stft)
+        if self.mel_bins:
+            magnitude = tf.matmul(magnitude, self._mel_weights())
+        log_magnitude = tf.math.log1p(magnitude)
+        mean_axes = [1, 2] if self.centring == "utterance" else [1]
         centred = log_magnitude - tf.reduce_mean(
-            log_magnitude, axis=[1, 2], keepdims=True
+            log_magnitude, axis=mean_axes, keepdims=True
         )
         return tf.cast(centred, self.compute_dtype)
+
+    def _mel_weights(self):
+        """`[frame_length // 2 + 1, mel_bins]` triangular mel filters."""
+        return tf.signal.linear_to_mel_weight_matrix(
+            num_mel_bins=self.mel_bins,
+            num_spectrogram_bins=self.frame_length // 2 + 1,
+            sample_rate=_SAMPLE_RATE,
+            lower_edge_hertz=_MEL_LOW_HZ,
+            upper_edge_hertz=_MEL_HIGH_HZ,
+        )
 
     def _check_values(self, waveform):
         """Adds the run-time checks: finite samples, peak within [-1, 1]."""
@@ -142,6 +201,8 @@ class Spectrogram(keras.layers.Layer):
                 "num_frames": self.num_frames,
                 "frame_length": self.frame_length,
                 "frame_step": self.frame_step,
+                "mel_bins": self.mel_bins,
+                "centring": self.centring,
             }
         )
         return config
