@@ -185,7 +185,12 @@ def make_list_dataset(
     load = python_loader(modality, image_size, on_corrupt, report)
     if is_picture:
         dataset = picture_dataset(
-            paths, labels, (image_size, dtype), load.bad_picture, batch_size
+            paths,
+            labels,
+            (image_size, dtype),
+            load.bad_picture,
+            batch_size,
+            skips=on_corrupt == "skip",
         )
     else:
         dataset = tf.data.Dataset.from_tensor_slices((paths, labels))

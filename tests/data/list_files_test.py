@@ -287,6 +287,29 @@ def test_batched_raise_names_the_first_bad_file(tmp_path):
         _collect(dataset)
 
 
+@pytest.mark.parametrize("bad_index", [4, None])
+def test_batched_raise_sees_a_bad_last_block_and_yields_no_empty_batch(
+    tmp_path, bad_index
+):
+    names = [f"{i}.png" for i in range(5)]
+    for i, name in enumerate(names):
+        if i == bad_index:
+            (tmp_path / name).write_bytes(b"not a picture")
+        else:
+            Image.new("RGB", (6, 5), (i, 0, 0)).save(tmp_path / name)
+    list_path = _write_list(tmp_path, [f"{n} {i}" for i, n in enumerate(names)])
+    dataset, _ = data.make_list_dataset(
+        list_path, "natural", image_size=4, batch_size=2
+    )
+    if bad_index is None:
+        # The end mark that checks the tail adds no batch.
+        labels = [y.numpy().tolist() for _, y in dataset]
+        assert labels == [[0, 1], [2, 3], [4]]
+        return
+    with pytest.raises(tf.errors.InvalidArgumentError, match="4.png"):
+        list(dataset)
+
+
 def test_float32_pictures_are_what_keras_directory_reader_gives(tmp_path):
     rng = np.random.default_rng(1)
     names = ["c0/0.png", "c1/1.jpg", "c0/2.png"]  # Keras' order: 0, 2, 1
