@@ -64,11 +64,11 @@ def picture_dataset(
         .ignore_errors()
     )
     # Marks the end, so that records missing at the tail are seen: no rows,
-    # one index, `num_records`.
+    # one index past the list's end, so that it always goes to `restore`.
     end = tf.data.Dataset.from_tensors(
         (
             tf.zeros([0, image_size, image_size, 3], dtype),
-            tf.constant([num_records], tf.int64),
+            tf.constant([num_records + 1], tf.int64),
         )
     )
     restore = _Restorer(paths, labels, picture_spec, bad_file)
@@ -112,29 +112,29 @@ class _Restorer:
     def check_block(self, expected, block):
         """`scan` step: `(next expected index, (x, label))` for one block.
 
-        Records `expected .. index[-1]` should all be present; when some
-        are not (the block's indices, increasing, span more than its
-        size), `restore` fills them in.
+        A block that arrives is whole: records `index[0] .. index[-1]`. When
+        records before it are missing (`index[0] > expected`; always for the
+        end mark), `restore` fills them in. Few ops: the function runs once
+        per block on tf.data's executor, which dispatches op by op.
         """
         x, index = block  # [n, S, S, 3], [n] (end mark: no rows, [1])
-        span = index[-1] + 1 - expected
-        has_gap = span > tf.size(index, out_type=tf.int64)
+        has_gap = index[0] > expected
         # Each input reaches one branch only: the other's ops do not run.
-        (x, gap_x), (index, gap_index), (_, gap_expected) = (
+        (x_whole, x_gap), (index_whole, index_gap), (_, expected_gap) = (
             tf.raw_ops.Switch(data=value, pred=has_gap)
             for value in (x, index, expected)
         )
         restored = tf.numpy_function(
             self.restore,
-            [gap_expected, gap_x, gap_index],
+            [expected_gap, x_gap, index_gap],
             [x.dtype, tf.int64],
         )
-        label = tf.gather(self.labels, index[: tf.shape(x)[0]])
-        x = tf.raw_ops.Merge(inputs=[x, restored[0]]).output
+        label = tf.gather(self.labels, index_whole)
+        x = tf.raw_ops.Merge(inputs=[x_whole, restored[0]]).output
         label = tf.raw_ops.Merge(inputs=[label, restored[1]]).output
         x.set_shape([None, self.image_size, self.image_size, 3])
         label.set_shape([None])
-        return block[1][-1] + 1, (x, label)
+        return index[-1] + 1, (x, label)
 
     def restore(self, expected, x, index):
         """The block with its missing records decoded again, in list order."""
