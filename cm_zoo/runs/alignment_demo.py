@@ -19,8 +19,10 @@ from PIL import ImageFilter
 
 from cm_zoo import modalities
 from cm_zoo.data import clipart_benchmark
+from cm_zoo.evaluation import mean_confidence_interval
 from cm_zoo.runs.alignment_export import benchmark_test_items
 from cm_zoo.runs.alignment_export import encoder_retrieval
+from cm_zoo.runs.modality_alignment import ALIGNMENT_METHODS
 
 SOUND_RATE = 16000
 FILE_RATE = 22050
@@ -127,13 +129,72 @@ def write_demo_data(work, demo_modalities):
     return data
 
 
-def _seeds(metrics):
-    return ", ".join(f"{m['mean_map']:.3f}" for m in metrics)
+def _mean_cell(metrics):
+    """`mean ± 95% half-width (per seed)`; no interval for one seed."""
+    values = [m["mean_map"] for m in metrics]
+    seeds = ", ".join(f"{value:.3f}" for value in values)
+    if len(values) < 2:
+        return f"{np.mean(values):.3f} ({seeds})"
+    ci = mean_confidence_interval(values)
+    return f"{ci['mean']:.3f} ± {ci['half_width']:.3f} ({seeds})"
+
+
+def paired_differences(results, method, baseline):
+    """Per modality, `method` minus `baseline` mean mAP, paired by seed.
+
+    Seeds that both ran are paired (same data order and initial tower);
+    the result per modality is `mean_confidence_interval` of the
+    differences (at least 2 seeds), else the modality is left out.
+
+    Example:
+    >>> from cm_zoo.runs.alignment_demo import paired_differences
+    >>> def run(method, value):
+    ...     return {"method": method, "metrics": {"mean_map": value}}
+    >>> results = {"chalk_C_0": run("C", 0.5), "chalk_C_1": run("C", 0.6),
+    ...     "chalk_BL_0": run("BL", 0.4), "chalk_BL_1": run("BL", 0.4)}
+    >>> ci = paired_differences(results, "C", "BL")["chalk"]
+    >>> round(ci["mean"], 3), ci["n"]
+    (0.15, 2)
+    """
+    scores = {}
+    for name, entry in results.items():
+        modality, rest = name.split("_", 1)
+        seed = rest.rsplit("_", 1)[1]
+        scores[modality, entry["method"], seed] = entry["metrics"]["mean_map"]
+    differences = {}
+    for modality, label, seed in scores:
+        if label == method and (modality, baseline, seed) in scores:
+            differences.setdefault(modality, []).append(
+                scores[modality, method, seed]
+                - scores[modality, baseline, seed]
+            )
+    return {
+        modality: mean_confidence_interval(values)
+        for modality, values in sorted(differences.items())
+        if len(values) >= 2
+    }
+
+
+def _difference_lines(results):
+    """Markdown lines: C minus BL-Individual per modality, paired."""
+    method, baseline = (
+        ALIGNMENT_METHODS["C"].label,
+        ALIGNMENT_METHODS["bl_individual"].label,
+    )
+    return [
+        f"C minus BL-Individual on {modality}, paired by seed: "
+        f"{ci['mean']:+.3f} ± {ci['half_width']:.3f} mAP (95% t, "
+        f"{ci['n']} seeds)."
+        for modality, ci in paired_differences(
+            results, method, baseline
+        ).items()
+    ]
 
 
 def summary_table(results):
-    """The demo's markdown: mean over seeds per modality and method, then
-    every run with its pairs (mAP of the exported encoder).
+    """The demo's markdown: mean over seeds per modality and method (with
+    a 95% t interval from 2 seeds on), C minus BL-Individual paired by
+    seed, then every run with its pairs (mAP of the exported encoder).
 
     Args:
         results: dict `{"<modality>_<method>_<seed>": entry}`, `entry` a
@@ -163,19 +224,19 @@ def summary_table(results):
             f"| {pairs} |"
         )
     means = [
-        f"| {modality} | {method} | {len(ms)} "
-        f"| {np.mean([m['mean_map'] for m in ms]):.3f} "
-        f"({_seeds(ms)}) "
+        f"| {modality} | {method} | {len(ms)} | {_mean_cell(ms)} "
         f"| {np.mean([m['mean_chance_map'] for m in ms]):.3f} "
         f"| {np.mean([m['map_over_chance'] for m in ms]):.2f} |"
         for (modality, method), ms in sorted(groups.items())
     ]
+    differences = _difference_lines(results)
     table = "\n".join(
         [
-            "| modality | method | seeds | mean mAP (per seed) | chance "
-            "| x chance |",
+            "| modality | method | seeds | mean mAP ± 95% (per seed) "
+            "| chance | x chance |",
             "|---|---|---|---|---|---|",
             *means,
+            *([""] + differences if differences else []),
             "",
             "| modality | method | seed | mean mAP | chance | x chance "
             "| pairs |",

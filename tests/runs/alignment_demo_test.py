@@ -56,9 +56,41 @@ def test_summary_averages_seeds_per_modality_and_method():
         {"sound_B_0": entry(0.2), "sound_B_1": entry(0.4)}
     ).splitlines()
     assert table[2] == (
-        "| sound | B: StatReg (GMM) | 2 | 0.300 (0.200, 0.400) | 0.100 | 3.00 |"
+        "| sound | B: StatReg (GMM) | 2 | 0.300 ± 1.271 (0.200, 0.400) "
+        "| 0.100 | 3.00 |"
     )
     assert table[-1] == (
         "| sound | B: StatReg (GMM) | 1 | 0.400 | 0.100 | 4.00 "
         "| sound->clipart 0.400 |"
     )
+
+
+def test_summary_pairs_c_with_bl_individual_by_seed():
+    def entry(method, value):
+        pairs = {"chalk->sketch": {"map": value}}
+        metrics = {"mean_map": value, "mean_chance_map": 0.1}
+        metrics.update(map_over_chance=value / 0.1, pairs=pairs)
+        return {"method": method, "metrics": metrics}
+
+    c, bl = "C: Tune + StatReg (GMM)", "BL-Individual"
+    results = {
+        "chalk_C_0": entry(c, 0.50),
+        "chalk_C_1": entry(c, 0.42),
+        "chalk_C_2": entry(c, 0.61),
+        "chalk_bl_individual_0": entry(bl, 0.48),
+        "chalk_bl_individual_1": entry(bl, 0.41),
+        "chalk_bl_individual_2": entry(bl, 0.58),
+        "chalk_bl_individual_3": entry(bl, 0.99),  # unpaired: left out
+    }
+    ci = alignment_demo.paired_differences(results, c, bl)["chalk"]
+    assert ci["n"] == 3
+    np.testing.assert_allclose(ci["mean"], (0.02 + 0.01 + 0.03) / 3)
+    line = next(
+        row
+        for row in alignment_demo.summary_table(results).splitlines()
+        if row.startswith("C minus BL-Individual")
+    )
+    assert line.startswith(
+        "C minus BL-Individual on chalk, paired by seed: +0.020"
+    )
+    assert line.endswith("(95% t, 3 seeds).")
