@@ -132,16 +132,22 @@ def _numpy_mel_channel_spectrogram(waveform, layer):
     return log_mel - log_mel.mean(axis=0, keepdims=True)
 
 
-def test_mel_bands_with_channel_centring_match_numpy_reference():
-    rng = np.random.default_rng(5)
-    waveforms = rng.uniform(-1, 1, size=(2, 700)).astype("float32")
-    layer = Spectrogram(
+def _speech_layer(**overrides):
+    """A small mel, channel-centred `Spectrogram`."""
+    arguments = dict(
         num_frames=10,
         frame_length=128,
         frame_step=64,
         mel_bins=12,
         centring="channel",
     )
+    return Spectrogram(**{**arguments, **overrides})
+
+
+def test_mel_bands_with_channel_centring_match_numpy_reference():
+    rng = np.random.default_rng(5)
+    waveforms = rng.uniform(-1, 1, size=(2, 700)).astype("float32")
+    layer = _speech_layer()
     got = layer(waveforms).numpy()
     assert got.shape == (2, 10, 12) == (2, 10, layer.num_bins)
     for row in range(2):
@@ -159,12 +165,8 @@ def test_channel_centring_removes_a_fixed_filter_of_the_voice():
     tilted = np.diff(speech, prepend=0.0).astype("float32")  # high-passed
 
     def distance(centring):
-        layer = Spectrogram(
-            num_frames=30,
-            frame_length=128,
-            frame_step=128,
-            mel_bins=16,
-            centring=centring,
+        layer = _speech_layer(
+            num_frames=30, frame_step=128, mel_bins=16, centring=centring
         )
         return float(np.abs(layer(speech) - layer(tilted)).mean())
 
@@ -172,12 +174,8 @@ def test_channel_centring_removes_a_fixed_filter_of_the_voice():
 
 
 def test_mel_and_centring_config_round_trip_and_errors():
-    layer = Spectrogram(
-        num_frames=5,
-        frame_length=64,
-        frame_step=8,
-        mel_bins=6,
-        centring="channel",
+    layer = _speech_layer(
+        num_frames=5, frame_length=64, frame_step=8, mel_bins=6
     )
     clone = Spectrogram.from_config(layer.get_config())
     assert (clone.mel_bins, clone.centring) == (6, "channel")
