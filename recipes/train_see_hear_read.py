@@ -18,16 +18,9 @@ classifier is trained first as the teacher unless `--teacher` names one.
 
 Five splits with mean +- 95% CI: `recipes/run_see_hear_read_table.py`.
 
-The shipped `saved_models/see_hear_read_both` (issue 16: inputs varied as
-users bring them, the teacher on the source pool, settings chosen on val
-and the OOD split, then trained on train+val; resumes after a kill):
-
-    python recipes/train_see_hear_read.py --augment users \
-        --teacher-data pool --teacher-views 2 --teacher-epochs 16 \
-        --epochs 16 --train-splits train+val \
-        --output runs/ship_see_hear_read_both && \
-    python recipes/export.py runs/ship_see_hear_read_both \
-        --name see_hear_read_both --overwrite
+The shipped `saved_models/see_hear_read_both` (issue 16) comes from one
+command, listed with how its settings were chosen in
+docs/results/shipped_generalisation.md.
 
 `--output` is a run directory (`cm_zoo.runs.RunDirectory`): `teacher/`,
 `backbone.keras`, `metrics.json` (median ranks in six directions with
@@ -119,6 +112,12 @@ def add_student_data_flags(add):
         "(needs --spoken-lexicon)",
     )
     add(
+        "--spoken-pool-titles",
+        action="store_true",
+        help="the spoken texts (--class-pairs, --sound-text-pairs) also "
+        "hold the source pool's openclipart titles (needs --spoken-lexicon)",
+    )
+    add(
         "--init-from-teacher",
         action="store_true",
         help="start the student's image tower and shared layers from the "
@@ -141,11 +140,12 @@ def check_args(parser, args):
             "argument --teacher-labels: folders label the source pool's "
             "drawings; add --teacher-data pool"
         )
-    if args.sound_text_pairs and not args.spoken_lexicon:
-        parser.error(
-            "argument --sound-text-pairs: texts are said in the "
-            "--spoken-lexicon voices; add --spoken-lexicon N (N >= 1)"
-        )
+    for flag in ("sound_text_pairs", "spoken_pool_titles"):
+        if getattr(args, flag) and not args.spoken_lexicon:
+            parser.error(
+                f"argument --{flag.replace('_', '-')}: texts are said in "
+                "the --spoken-lexicon voices; add --spoken-lexicon N (N >= 1)"
+            )
     if args.jit_compile:
         parser.error(
             "argument --jit-compile: the text tower hashes strings in the "
@@ -182,6 +182,7 @@ def job_from_args(parser, args, training):
             **flags.pick(args, "teacher_data", "teacher_views"),
             **flags.pick(args, "teacher_labels", "class_pairs"),
             **flags.pick(args, "spoken_lexicon", "sound_text_pairs"),
+            **flags.pick(args, "spoken_pool_titles"),
             **flags.pick(args, "init_from_teacher", "save_every_steps"),
             **flags.pick(args, "verbose"),
         )

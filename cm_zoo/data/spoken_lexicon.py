@@ -31,6 +31,7 @@ from cm_zoo.atomic_files import atomic_path
 from cm_zoo.data import clipart_benchmark
 from cm_zoo.data._clipart_files import decode_sound
 from cm_zoo.data.clipart_build import speech
+from cm_zoo.data.clipart_build.giveaway import Giveaway
 
 # espeak-ng voices of the training renders: neither the accents (voice
 # files) nor the variants of the OOD split (`speech.OOD_VOICES`: Scottish,
@@ -77,7 +78,7 @@ def training_voice(text, index, voices=TRAIN_VOICES):
     )
 
 
-def spoken_texts(bench, splits="train"):
+def spoken_texts(bench, splits="train", pool_titles=False):
     """The weakly aligned labelled texts worth saying: `(texts, labels)`.
 
     The transcripts (manifest `spoken_text`) of the `sound` items of
@@ -85,11 +86,15 @@ def spoken_texts(bench, splits="train"):
     first `". "`) and the lemmas of the WordNet lexicon (before the
     `":"`), once per text and label, sorted. Every one is scrubbed of its
     category's giveaway words, as the benchmark's texts are. (The paired
-    items' transcripts are `paired_transcripts`.)
+    items' transcripts are `paired_transcripts`.) With `pool_titles`, also
+    the openclipart titles of the source pool's drawings of `splits`
+    (none of them an evaluation item), scrubbed the same way.
 
     Args:
         bench: `ClipartBenchmark`.
         splits: str. `"train"` or `"train+val"`. Defaults to `"train"`.
+        pool_titles: bool. Add the source pool's titles. Defaults to
+            `False`.
 
     Returns:
         `texts`: object array of python `str`; `labels`: int64 array.
@@ -100,6 +105,9 @@ def spoken_texts(bench, splits="train"):
     >>> texts, labels = spoken_lexicon.spoken_texts(bench)
     >>> "parrot" in set(texts), len(texts) == len(labels)
     (True, True)
+    >>> more, _ = spoken_lexicon.spoken_texts(bench, pool_titles=True)
+    >>> "Wing" in set(more) - set(texts)
+    True
     """
     names = splits.split("+")
     pairs = {
@@ -113,12 +121,30 @@ def spoken_texts(bench, splits="train"):
     if clipart_benchmark.LEXICON_FILE in bench.manifest["files"]:
         texts, labels = bench.lexicon()
         pairs.update(zip(labels.tolist(), (t.split(":")[0] for t in texts)))
+    if pool_titles:
+        pairs.update(_pool_titles(bench, names))
     pairs = sorted((label, text.strip()) for label, text in pairs)
     pairs = [(label, text) for label, text in pairs if text]
     return (
         np.array([text for _, text in pairs], dtype=object),
         np.array([label for label, _ in pairs], np.int64),
     )
+
+
+def _pool_titles(bench, splits):
+    """`(label, title)` of the source pool's drawings of `splits`, each
+    title without its category's giveaway words."""
+    manifest = bench.manifest
+    giveaways = {
+        name: Giveaway(**lists) for name, lists in manifest["giveaway"].items()
+    }
+    return {
+        (item["label"], giveaways[item["category"]].scrub(item["title"]))
+        for item in manifest["items"]
+        if item["role"] == clipart_benchmark.SOURCE_ROLE
+        and item["split"] in splits
+        and item["title"]
+    }
 
 
 def paired_transcripts(bench):

@@ -79,6 +79,11 @@ class SeeHearReadJob:
             transcripts of the training splits), each in the
             `spoken_lexicon` training voices (so it needs
             `spoken_lexicon >= 1`). Defaults to `False`.
+        spoken_pool_titles: bool. The spoken texts (`class_pairs`,
+            `sound_text_pairs`) also hold the openclipart titles of the
+            source pool's drawings of the training splits (scrubbed of
+            giveaway words; `spoken_texts(pool_titles=True)`): more
+            words for the sound tower to hear. Defaults to `False`.
         init_from_teacher: bool. Start the student's image tower and
             shared fc6/fc7/classifier from the teacher's (`copy_teacher`;
             as the paper's image network starts from a trained one); the
@@ -108,6 +113,7 @@ class SeeHearReadJob:
     class_pairs: bool = False
     spoken_lexicon: int = 0
     sound_text_pairs: bool = False
+    spoken_pool_titles: bool = False
     init_from_teacher: bool = False
     train_splits: str = "train"
     seed: int = 0
@@ -126,6 +132,12 @@ class SeeHearReadJob:
                 "`sound_text_pairs` says texts in the `spoken_lexicon` "
                 "training voices: it needs spoken_lexicon >= 1. Received: "
                 "spoken_lexicon=0"
+            )
+        if self.spoken_pool_titles and not self.spoken_lexicon:
+            raise ValueError(
+                "`spoken_pool_titles` adds texts to say in the "
+                "`spoken_lexicon` training voices: it needs spoken_lexicon "
+                ">= 1. Received: spoken_lexicon=0"
             )
 
 
@@ -257,7 +269,9 @@ def _spoken_pairs(job, bench, cache_dir):
         }
     }
     if job.class_pairs:
-        texts, labels = spoken_lexicon.spoken_texts(bench, job.train_splits)
+        texts, labels = spoken_lexicon.spoken_texts(
+            bench, job.train_splits, pool_titles=job.spoken_pool_titles
+        )
         sounds = speak(texts)
         labels = np.repeat(labels, voices)
         pairs = experiment.joined_pairs(
@@ -274,7 +288,9 @@ def _sound_text_pairs(job, bench, cache_dir):
     then `spoken_lexicon.spoken_texts`, each said in `job.spoken_lexicon`
     training voices (rows `i * voices + k`) next to what it says."""
     items, rows = _training_items(job, bench)
-    texts, labels = spoken_lexicon.spoken_texts(bench, job.train_splits)
+    texts, labels = spoken_lexicon.spoken_texts(
+        bench, job.train_splits, pool_titles=job.spoken_pool_titles
+    )
     texts = np.concatenate(
         [spoken_lexicon.paired_transcripts(bench)[rows], texts]
     )

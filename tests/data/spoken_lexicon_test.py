@@ -144,3 +144,28 @@ def test_spoken_texts_are_the_training_transcripts_titles_and_lemmas():
     with_val = spoken_lexicon.spoken_texts(bench, "train+val")
     assert val_sounds - said
     assert val_sounds <= set(zip(with_val[1].tolist(), with_val[0].tolist()))
+
+
+def test_pool_titles_add_the_source_pools_titles_without_giveaways():
+    bench = clipart_benchmark.load()
+    texts, labels = spoken_lexicon.spoken_texts(bench)
+    more, more_labels = spoken_lexicon.spoken_texts(bench, pool_titles=True)
+    said = set(zip(more_labels.tolist(), more.tolist()))
+    assert set(zip(labels.tolist(), texts.tolist())) < said
+    items = bench.manifest["items"]
+    pool = [i for i in items if i["role"] == "source" and i["split"] == "train"]
+    wing = next(i for i in pool if i["title"] == "Wing")
+    assert (wing["label"], "Wing") in said
+    # A title holding its category's name is said without it.
+    named = next(i for i in pool if "bird" in i["title"].lower().split())
+    bird_texts = more[more_labels == named["label"]]
+    assert not [t for t in bird_texts if "bird" in t.lower().split()]
+    evaluation = {
+        i["title"]
+        for i in items
+        if i["split"] in ("val", "test", "ood") and i["title"]
+    }
+    added = set(more) - set(texts)
+    pool_titles = {i["title"] for i in pool}
+    assert added - evaluation  # mostly titles no evaluation item has
+    assert not added & (evaluation - pool_titles)

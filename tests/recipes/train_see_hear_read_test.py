@@ -188,7 +188,12 @@ def test_sound_text_pairs_flag_pairs_training_speech_with_its_text(
         recipe.main(["--output", str(out), "--sound-text-pairs"])
     assert "argument --sound-text-pairs" in capsys.readouterr().err
     lexicon = (np.array(["kestrel", "oak"], dtype=object), np.array([0, 10]))
-    monkeypatch.setattr(spoken_lexicon, "spoken_texts", lambda b, s: lexicon)
+    asked = []
+    monkeypatch.setattr(
+        spoken_lexicon,
+        "spoken_texts",
+        lambda bench, splits, pool_titles: asked.append(pool_titles) or lexicon,
+    )
     built = []
     real = training._sound_text_pairs
     monkeypatch.setattr(
@@ -197,7 +202,8 @@ def test_sound_text_pairs_flag_pairs_training_speech_with_its_text(
         lambda *args: built.append(real(*args)) or built[-1],
     )
     flags = ["--spoken-lexicon", "2", "--sound-text-pairs", *TWO_STEPS]
-    recipe.main(["--output", str(out), *flags])
+    recipe.main(["--output", str(out), *flags, "--spoken-pool-titles"])
+    assert asked == [True]
     bench = cm_zoo.data.clipart_benchmark.load()
     items = bench.paired_triplets()
     train = items["split"] == "train"

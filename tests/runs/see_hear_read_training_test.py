@@ -103,6 +103,8 @@ def test_spoken_lexicon_on_train_and_val_speaks_the_val_triplets_too(
 def test_spoken_lexicon_is_refused_where_it_cannot_apply(bench, tmp_path):
     with pytest.raises(ValueError, match="spoken_lexicon"):
         _job(spoken_lexicon=len(spoken_lexicon.TRAIN_VOICES) + 1)
+    with pytest.raises(ValueError, match="`spoken_pool_titles` adds texts"):
+        _job(spoken_pool_titles=True)
     with pytest.raises(ValueError, match="stored split"):
         training.student_dataset(
             _job(spoken_lexicon=1),
