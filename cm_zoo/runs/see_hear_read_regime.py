@@ -21,6 +21,7 @@ import time
 import keras
 
 from cm_zoo.runs import see_hear_read_experiment as experiment
+from cm_zoo.runs import see_hear_read_student_data as student_data
 from cm_zoo.runs import see_hear_read_training as training
 from cm_zoo.runs.best_on_validation import BestOnValidation
 from cm_zoo.runs.run_directory import RunDirectory
@@ -85,7 +86,7 @@ def run_split(job, bench, index, *, teacher, strategy, output, patience):
     training.train_stage(
         job,
         task,
-        training.student_dataset(job, bench, pairs=split["train"]),
+        student_data.student_dataset(job, bench, pairs=split["train"]),
         job.training.epochs,
         strategy=strategy,
         run_dir=run.path,

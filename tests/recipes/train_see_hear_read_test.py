@@ -6,7 +6,7 @@ import pytest
 
 import cm_zoo
 from cm_zoo.data import spoken_lexicon
-from cm_zoo.runs import see_hear_read_training as training
+from cm_zoo.runs import see_hear_read_student_data as student_data
 from tests.recipes.recipe_loader import load_recipe
 
 # One teacher epoch and a two-step student epoch, quietly.
@@ -195,9 +195,9 @@ def test_sound_text_pairs_flag_pairs_training_speech_with_its_text(
         lambda bench, splits, pool_titles: asked.append(pool_titles) or lexicon,
     )
     built = []
-    real = training._sound_text_pairs
+    real = student_data._sound_text_pairs
     monkeypatch.setattr(
-        training,
+        student_data,
         "_sound_text_pairs",
         lambda *args: built.append(real(*args)) or built[-1],
     )

@@ -1,4 +1,4 @@
-"""See-Hear-Read's student data with the spoken lexicon."""
+"""See-Hear-Read: the student data (spoken lexicon) and the student task."""
 
 import shutil
 
@@ -10,6 +10,7 @@ from cm_zoo.data import spoken_lexicon
 from cm_zoo.presets import get
 from cm_zoo.runs import SeeHearReadJob
 from cm_zoo.runs import see_hear_read_experiment as experiment
+from cm_zoo.runs import see_hear_read_student_data as student_data
 from cm_zoo.runs import see_hear_read_training as training
 
 PRESET = "see_hear_read_alexnet_tiny"
@@ -35,7 +36,9 @@ def _student_pairs(job, bench, cache, monkeypatch):
     """The pair sets `student_dataset` batches, with few distinct texts
     spoken (so that few renders are made)."""
     lexicon = (np.array(["parrot", "oak"], dtype=object), np.array([0, 10]))
-    monkeypatch.setattr(spoken_lexicon, "spoken_texts", lambda b, s: lexicon)
+    monkeypatch.setattr(
+        spoken_lexicon, "spoken_texts", lambda b, s, pool_titles: lexicon
+    )
     transcripts = np.array(["tux"] * len(bench.paired_triplets()["label"]))
     monkeypatch.setattr(
         spoken_lexicon, "paired_transcripts", lambda b: transcripts
@@ -48,7 +51,7 @@ def _student_pairs(job, bench, cache, monkeypatch):
         return real(pairs, batch_size, seed)
 
     monkeypatch.setattr(experiment, "paired_dataset", spy)
-    training.student_dataset(job, bench, spoken_cache=cache)
+    student_data.student_dataset(job, bench, spoken_cache=cache)
     return seen
 
 
@@ -106,7 +109,7 @@ def test_spoken_lexicon_is_refused_where_it_cannot_apply(bench, tmp_path):
     with pytest.raises(ValueError, match="`spoken_pool_titles` adds texts"):
         _job(spoken_pool_titles=True)
     with pytest.raises(ValueError, match="stored split"):
-        training.student_dataset(
+        student_data.student_dataset(
             _job(spoken_lexicon=1),
             bench,
             pairs=experiment.training_pairs(bench),
