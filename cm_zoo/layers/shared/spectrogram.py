@@ -110,6 +110,11 @@ class Spectrogram(keras.layers.Layer):
             )
         self.mel_bins = None if mel_bins is None else int(mel_bins)
         self.centring = centring
+        self._mel_weights = (
+            _mel_weights(self.mel_bins, self.frame_length // 2 + 1)
+            if self.mel_bins
+            else None
+        )
         self.built = True
 
     @property
@@ -152,23 +157,13 @@ class Spectrogram(keras.layers.Layer):
         )  # [B, T, F]
         magnitude = tf.abs(stft)
         if self.mel_bins:
-            magnitude = tf.matmul(magnitude, self._mel_weights())
+            magnitude = tf.matmul(magnitude, self._mel_weights)
         log_magnitude = tf.math.log1p(magnitude)
         mean_axes = [1, 2] if self.centring == "utterance" else [1]
         centred = log_magnitude - tf.reduce_mean(
             log_magnitude, axis=mean_axes, keepdims=True
         )
         return tf.cast(centred, self.compute_dtype)
-
-    def _mel_weights(self):
-        """`[frame_length // 2 + 1, mel_bins]` triangular mel filters."""
-        return tf.signal.linear_to_mel_weight_matrix(
-            num_mel_bins=self.mel_bins,
-            num_spectrogram_bins=self.frame_length // 2 + 1,
-            sample_rate=_SAMPLE_RATE,
-            lower_edge_hertz=_MEL_LOW_HZ,
-            upper_edge_hertz=_MEL_HIGH_HZ,
-        )
 
     def _check_values(self, waveform):
         """Adds the run-time checks: finite samples, peak within [-1, 1]."""
@@ -206,6 +201,17 @@ class Spectrogram(keras.layers.Layer):
             }
         )
         return config
+
+
+def _mel_weights(mel_bins, num_bins):
+    """`[num_bins, mel_bins]` triangular mel filters, a numpy constant."""
+    return tf.signal.linear_to_mel_weight_matrix(
+        num_mel_bins=mel_bins,
+        num_spectrogram_bins=num_bins,
+        sample_rate=_SAMPLE_RATE,
+        lower_edge_hertz=_MEL_LOW_HZ,
+        upper_edge_hertz=_MEL_HIGH_HZ,
+    ).numpy()
 
 
 def _fit_length(waveform, num_samples):
