@@ -247,6 +247,74 @@ def summary_table(results):
     return table + "\n"
 
 
+def _method_cell(metrics, with_ratio):
+    """Mean mAP over seeds (and x chance), or `-` for a method not run."""
+    if not metrics:
+        return "-"
+    cell = f"{np.mean([m['mean_map'] for m in metrics]):.3f}"
+    if with_ratio:
+        ratio = np.mean([m["map_over_chance"] for m in metrics])
+        cell += f" ({ratio:.2f}x)"
+    return cell
+
+
+def method_table(results):
+    """The README's table: per modality, each method's mean mAP over
+    seeds (C also as x chance), the chance mAP, and C minus
+    BL-Individual paired by seed (`paired_differences`); `-` where a
+    method did not run or fewer than 2 seeds pair up.
+
+    Example:
+    >>> from cm_zoo.runs.alignment_demo import method_table
+    >>> def run(method, value):
+    ...     return {"method": method, "metrics": {"mean_map": value,
+    ...             "mean_chance_map": 0.1, "map_over_chance": value / 0.1}}
+    >>> labels = {k: m.label for k, m in ALIGNMENT_METHODS.items()}
+    >>> results = {f"chalk_{k}_{seed}": run(labels[k], 0.3 + seed / 100)
+    ...            for k in labels for seed in (0, 1)}
+    >>> print(method_table(results).splitlines()[2])
+    | chalk | 0.305 | 0.305 | 0.305 (3.05x) | 0.305 | 0.100 | +0.000 ± 0.000 |
+    """
+    order = ("A", "B", "C", "bl_individual")
+    labels = [ALIGNMENT_METHODS[key].label for key in order]
+    c_label, bl_label = labels[2], labels[3]
+    by_method = {}
+    for name, entry in results.items():
+        modality = name.split("_", 1)[0]
+        by_method.setdefault((modality, entry["method"]), []).append(
+            entry["metrics"]
+        )
+    differences = paired_differences(results, c_label, bl_label)
+    rows = []
+    for modality in sorted({modality for modality, _ in by_method}):
+        cells = [
+            _method_cell(by_method.get((modality, label)), label == c_label)
+            for label in labels
+        ]
+        chance = np.mean(
+            [
+                m["mean_chance_map"]
+                for (of, _), runs in by_method.items()
+                if of == modality
+                for m in runs
+            ]
+        )
+        ci = differences.get(modality)
+        difference = (
+            f"{ci['mean']:+.3f} ± {ci['half_width']:.3f}" if ci else "-"
+        )
+        rows.append(
+            f"| {modality} | {' | '.join(cells)} | {chance:.3f} "
+            f"| {difference} |"
+        )
+    header = (
+        "| new modality | A | B | C | BL-Individual | chance "
+        "| C minus BL-Individual, paired by seed |\n"
+        "|---|--:|--:|--:|--:|--:|--:|\n"
+    )
+    return header + "\n".join(rows) + "\n"
+
+
 def shipped_reference(model_dir):
     """The shipped sketch encoder's retrieval against the other shipped
     ones (clipart, description) on the benchmark's test items: what a

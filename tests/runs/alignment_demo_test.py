@@ -1,3 +1,6 @@
+import json
+import pathlib
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -94,3 +97,26 @@ def test_summary_pairs_c_with_bl_individual_by_seed():
         "C minus BL-Individual on chalk, paired by seed: +0.020"
     )
     assert line.endswith("(95% t, 3 seeds).")
+
+
+def test_readme_table_is_the_committed_demo_result():
+    root = pathlib.Path(__file__).parents[2]
+    results = root / "docs" / "results" / "align_modality.json"
+    runs = json.loads(results.read_text())["runs"]
+    table = alignment_demo.method_table(runs)
+    assert table in (root / "README.md").read_text()
+    assert table in results.with_suffix(".md").read_text()
+    assert alignment_demo.summary_table(runs) in (
+        results.with_suffix(".md").read_text()
+    )
+
+
+def test_method_table_marks_methods_not_run():
+    metrics = {"mean_map": 0.3, "mean_chance_map": 0.1, "map_over_chance": 3}
+    c = "C: Tune + StatReg (GMM)"
+    table = alignment_demo.method_table(
+        {"sound_C_0": {"method": c, "metrics": metrics}}
+    )
+    assert table.splitlines()[2] == (
+        "| sound | - | - | 0.300 (3.00x) | - | 0.100 | - |"
+    )
