@@ -129,6 +129,27 @@ def write_demo_data(work, demo_modalities):
     return data
 
 
+# The comparison the demo reports: C against the paper's baseline.
+C_LABEL = ALIGNMENT_METHODS["C"].label
+BL_LABEL = ALIGNMENT_METHODS["bl_individual"].label
+
+
+def _runs(results):
+    """`(modality, method label, seed, metrics)` of each run, by name."""
+    for name, entry in sorted(results.items()):
+        modality, rest = name.split("_", 1)
+        seed = rest.rsplit("_", 1)[1]
+        yield modality, entry["method"], seed, entry["metrics"]
+
+
+def _grouped(results):
+    """`{(modality, method label): {seed: metrics}}`, seeds in name order."""
+    groups = {}
+    for modality, method, seed, metrics in _runs(results):
+        groups.setdefault((modality, method), {})[seed] = metrics
+    return groups
+
+
 def _mean_cell(metrics):
     """`mean ± 95% half-width (per seed)`; no interval for one seed."""
     values = [m["mean_map"] for m in metrics]
@@ -156,18 +177,16 @@ def paired_differences(results, method, baseline):
     >>> round(ci["mean"], 3), ci["n"]
     (0.15, 2)
     """
-    scores = {}
-    for name, entry in results.items():
-        modality, rest = name.split("_", 1)
-        seed = rest.rsplit("_", 1)[1]
-        scores[modality, entry["method"], seed] = entry["metrics"]["mean_map"]
+    groups = _grouped(results)
     differences = {}
-    for modality, label, seed in scores:
-        if label == method and (modality, baseline, seed) in scores:
-            differences.setdefault(modality, []).append(
-                scores[modality, method, seed]
-                - scores[modality, baseline, seed]
-            )
+    for (modality, label), seeds in groups.items():
+        paired = groups.get((modality, baseline), {})
+        if label == method:
+            differences[modality] = [
+                seeds[seed]["mean_map"] - paired[seed]["mean_map"]
+                for seed in seeds
+                if seed in paired
+            ]
     return {
         modality: mean_confidence_interval(values)
         for modality, values in sorted(differences.items())
@@ -177,16 +196,12 @@ def paired_differences(results, method, baseline):
 
 def _difference_lines(results):
     """Markdown lines: C minus BL-Individual per modality, paired."""
-    method, baseline = (
-        ALIGNMENT_METHODS["C"].label,
-        ALIGNMENT_METHODS["bl_individual"].label,
-    )
     return [
         f"C minus BL-Individual on {modality}, paired by seed: "
         f"{ci['mean']:+.3f} ± {ci['half_width']:.3f} mAP (95% t, "
         f"{ci['n']} seeds)."
         for modality, ci in paired_differences(
-            results, method, baseline
+            results, C_LABEL, BL_LABEL
         ).items()
     ]
 
@@ -209,26 +224,24 @@ def summary_table(results):
     >>> table.splitlines()[2]
     '| chalk | C | 1 | 0.300 (0.300) | 0.100 | 3.00 |'
     """
-    runs, groups = [], {}
-    for name, entry in sorted(results.items()):
-        modality, rest = name.split("_", 1)
-        seed = rest.rsplit("_", 1)[1]
-        m = entry["metrics"]
-        groups.setdefault((modality, entry["method"]), []).append(m)
+    runs = []
+    for modality, method, seed, m in _runs(results):
         pairs = ", ".join(
             f"{pair} {value['map']:.3f}" for pair, value in m["pairs"].items()
         )
         runs.append(
-            f"| {modality} | {entry['method']} | {seed} | {m['mean_map']:.3f} "
+            f"| {modality} | {method} | {seed} | {m['mean_map']:.3f} "
             f"| {m['mean_chance_map']:.3f} | {m['map_over_chance']:.2f} "
             f"| {pairs} |"
         )
-    means = [
-        f"| {modality} | {method} | {len(ms)} | {_mean_cell(ms)} "
-        f"| {np.mean([m['mean_chance_map'] for m in ms]):.3f} "
-        f"| {np.mean([m['map_over_chance'] for m in ms]):.2f} |"
-        for (modality, method), ms in sorted(groups.items())
-    ]
+    means = []
+    for (modality, method), seeds in sorted(_grouped(results).items()):
+        ms = list(seeds.values())
+        means.append(
+            f"| {modality} | {method} | {len(ms)} | {_mean_cell(ms)} "
+            f"| {np.mean([m['mean_chance_map'] for m in ms]):.3f} "
+            f"| {np.mean([m['map_over_chance'] for m in ms]):.2f} |"
+        )
     differences = _difference_lines(results)
     table = "\n".join(
         [
@@ -275,26 +288,23 @@ def method_table(results):
     >>> print(method_table(results).splitlines()[2])
     | chalk | 0.305 | 0.305 | 0.305 (3.05x) | 0.305 | 0.100 | +0.000 ± 0.000 |
     """
-    order = ("A", "B", "C", "bl_individual")
-    labels = [ALIGNMENT_METHODS[key].label for key in order]
-    c_label, bl_label = labels[2], labels[3]
-    by_method = {}
-    for name, entry in results.items():
-        modality = name.split("_", 1)[0]
-        by_method.setdefault((modality, entry["method"]), []).append(
-            entry["metrics"]
-        )
-    differences = paired_differences(results, c_label, bl_label)
+    labels = [
+        ALIGNMENT_METHODS[key].label for key in ("A", "B", "C", "bl_individual")
+    ]
+    groups = {
+        key: list(seeds.values()) for key, seeds in _grouped(results).items()
+    }
+    differences = paired_differences(results, C_LABEL, BL_LABEL)
     rows = []
-    for modality in sorted({modality for modality, _ in by_method}):
+    for modality in sorted({modality for modality, _ in groups}):
         cells = [
-            _method_cell(by_method.get((modality, label)), label == c_label)
+            _method_cell(groups.get((modality, label)), label == C_LABEL)
             for label in labels
         ]
         chance = np.mean(
             [
                 m["mean_chance_map"]
-                for (of, _), runs in by_method.items()
+                for (of, _), runs in groups.items()
                 if of == modality
                 for m in runs
             ]
