@@ -126,18 +126,15 @@ class SeeHearReadJob:
                 f"`spoken_lexicon` (voices per text) must be in 0..{most}. "
                 f"Received: spoken_lexicon={self.spoken_lexicon!r}"
             )
-        if self.sound_text_pairs and not self.spoken_lexicon:
-            raise ValueError(
-                "`sound_text_pairs` says texts in the `spoken_lexicon` "
-                "training voices: it needs spoken_lexicon >= 1. Received: "
-                "spoken_lexicon=0"
-            )
-        if self.spoken_pool_titles and not self.spoken_lexicon:
-            raise ValueError(
-                "`spoken_pool_titles` adds texts to say in the "
-                "`spoken_lexicon` training voices: it needs spoken_lexicon "
-                ">= 1. Received: spoken_lexicon=0"
-            )
+        for flag, what in (
+            ("sound_text_pairs", "says texts in"),
+            ("spoken_pool_titles", "adds texts to say in"),
+        ):
+            if getattr(self, flag) and not self.spoken_lexicon:
+                raise ValueError(
+                    f"`{flag}` {what} the `spoken_lexicon` training voices: "
+                    "it needs spoken_lexicon >= 1. Received: spoken_lexicon=0"
+                )
 
 
 def train_stage(job, task, dataset, epochs, *, strategy, run_dir, **kwargs):
