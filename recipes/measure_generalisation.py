@@ -4,14 +4,17 @@
         --output docs/results/shipped_generalisation.json
     python recipes/measure_generalisation.py saved_models/see_hear_read_both \
         --splits val ood
+    python recipes/measure_generalisation.py --splits ood --transcript-ceiling
 
 Loads each exported model's encoders through the export contract alone
 (`cm_zoo.export.load_encoder`, hashes verified; `embedding` output) and
 scores class-level cross-modal retrieval on the embedded benchmark's
 splits (`cm_zoo.runs.generalisation_metrics`): mean mAP over ordered
 modality pairs, a random ranking's expected AP, their ratio, and OOD over
-in-distribution. With no model given: every shipped model. Writes one JSON
-(atomically) when `--output` is given; prints a markdown table.
+in-distribution. With no model given: every shipped model. With
+`--transcript-ceiling`, each model is also scored with its sound items
+replaced by their transcripts (`cm_zoo.runs.transcript_ceiling`). Writes
+one JSON (atomically) when `--output` is given; prints a markdown table.
 """
 
 import argparse
@@ -35,6 +38,13 @@ def parse_args(argv):
         default=["test", "ood", DEBIAN_PNG],
         help=f"benchmark splits, and {DEBIAN_PNG}: the OOD clip art as "
         "openclipart-png has it, read as RGB at its own size",
+    )
+    parser.add_argument(
+        "--transcript-ceiling",
+        action="store_true",
+        help="also score each model with its sound items replaced by "
+        "their transcripts through its description encoder (a listener "
+        "that hears every word)",
     )
     parser.add_argument("--data", default=None, help="benchmark directory")
     parser.add_argument("--output", default=None, help="JSON file to write")
@@ -73,7 +83,13 @@ def table(results, splits):
     ood_over = [f"ood_over_{s}" for s in splits if s not in ("ood", DEBIAN_PNG)]
     header = ["model"] + [f"{s} mAP (x chance)" for s in splits] + ood_over
     lines = ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
-    for name, result in results.items():
+    rows = [(name, result) for name, result in results.items()]
+    rows += [
+        (f"{name}, sound = transcript", result["transcript_ceiling"])
+        for name, result in results.items()
+        if "transcript_ceiling" in result
+    ]
+    for name, result in rows:
         cells = [
             f"{result[s]['map']:.3f} ({result[s]['times_chance']:.2f}x)"
             if result.get(s)
@@ -104,6 +120,10 @@ def main(argv=None):
         if DEBIAN_PNG in args.splits and "clipart" in names:
             result[DEBIAN_PNG] = cm_zoo.runs.debian_png_metrics(
                 encode, bench, names
+            )
+        if args.transcript_ceiling and "description" in names:
+            result["transcript_ceiling"] = cm_zoo.runs.transcript_ceiling(
+                encode, bench, names, splits
             )
         name = os.path.basename(os.path.normpath(model_dir))
         results[model_dir if name in results else name] = result

@@ -9,6 +9,7 @@ over seeds into Table 1.
 from cm_zoo.runs import alignment_data
 from cm_zoo.runs import alignment_demo
 from cm_zoo.runs import alignment_export
+from cm_zoo.runs import alignment_selection
 from cm_zoo.runs import cmplaces_table
 from cm_zoo.runs import modality_alignment
 from cm_zoo.runs import see_hear_read_regime
@@ -22,6 +23,7 @@ from cm_zoo.runs.cmplaces_training_data import training_items
 from cm_zoo.runs.generalisation import backbone_encoder
 from cm_zoo.runs.generalisation import debian_png_metrics
 from cm_zoo.runs.generalisation import generalisation_metrics
+from cm_zoo.runs.generalisation import transcript_ceiling
 from cm_zoo.runs.input_augmentation import AUGMENT_LEVELS
 from cm_zoo.runs.input_augmentation import augment_dataset
 from cm_zoo.runs.input_augmentation import augmented_dataset
@@ -47,6 +49,7 @@ __all__ = [
     "alignment_data",
     "alignment_demo",
     "alignment_export",
+    "alignment_selection",
     "augment_dataset",
     "augmented_dataset",
     "backbone_encoder",
@@ -57,6 +60,7 @@ __all__ = [
     "evaluate_see_hear_read",
     "find_runs",
     "generalisation_metrics",
+    "transcript_ceiling",
     "joined_pairs",
     "lexicon_synonyms",
     "make_augmentations",

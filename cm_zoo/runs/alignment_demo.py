@@ -26,6 +26,9 @@ from cm_zoo.runs.modality_alignment import ALIGNMENT_METHODS
 
 SOUND_RATE = 16000
 FILE_RATE = 22050
+# Where the settings are chosen: the new modality's val items against the
+# shipped modalities' out-of-distribution items (held out from them).
+SHIPPED_EVAL_SPLIT = "ood"
 
 
 def write_wav(path, samples):
@@ -83,23 +86,34 @@ def _demo_items(bench, modality, split):
     return np.stack([chalk(i, seed) for seed, i in enumerate(x)]), y
 
 
-def _write_items(folder, modality, x, y, class_names, as_list):
-    """A class-folder tree, or files with a `path label` list file."""
+def _write_item(path, modality, item):
+    if modality == modalities.SOUND:
+        write_wav(path, item)
+    elif modality == modalities.DESCRIPTION:
+        path.write_text(item, encoding="utf-8")
+    else:
+        Image.fromarray(item).save(path)
+
+
+def _write_items(folder, modality, items, class_names, as_list):
+    """Writes `items` (`(x, y)`) once: a class-folder tree, or files with
+    a `path label` list file; built beside `folder`, then renamed."""
+    target = folder / "list.txt" if as_list else folder
+    if folder.exists():
+        return target
+    partial = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    suffix = {modalities.SOUND: ".wav", modalities.DESCRIPTION: ".txt"}
     lines = []
-    for i, (item, label) in enumerate(zip(x, y)):
-        name = class_names[label]
-        suffix = ".wav" if modality == modalities.SOUND else ".png"
-        relative = f"{name}/{i}{suffix}"
-        (folder / name).mkdir(parents=True, exist_ok=True)
-        if modality == modalities.SOUND:
-            write_wav(folder / relative, item)
-        else:
-            Image.fromarray(item).save(folder / relative)
+    for i, (item, label) in enumerate(zip(*items)):
+        relative = f"{class_names[label]}/{i}{suffix.get(modality, '.png')}"
+        (partial / class_names[label]).mkdir(parents=True, exist_ok=True)
+        _write_item(partial / relative, modality, item)
         lines.append(f"{relative} {int(label)}")  # names may hold spaces
     if as_list:
-        (folder / "list.txt").write_text("\n".join(lines) + "\n")
-        return folder / "list.txt"
-    return folder
+        (partial / "list.txt").write_text("\n".join(lines) + "\n")
+    partial.rename(folder)
+    return target
 
 
 def write_demo_data(work, demo_modalities):
@@ -110,23 +124,53 @@ def write_demo_data(work, demo_modalities):
         demo_modalities: list of str. `"sound"` and/or `"chalk"`.
 
     Returns:
-        `{modality: (train folder, test list file)}`; a modality whose test
-        folder exists is not written again.
+        `{modality: (train folder, val list file, test list file)}`, from
+        the benchmark's splits of the same names; a split's folder that
+        exists is not written again.
     """
     bench = clipart_benchmark.load()
-    data = {}
-    for modality in demo_modalities:
-        train = pathlib.Path(work) / "data" / modality
-        test = pathlib.Path(work) / "data" / f"{modality}_test"
-        if not test.exists():
-            for split, folder in (("train", train), ("test", test)):
-                shutil.rmtree(folder, ignore_errors=True)
-                x, y = _demo_items(bench, modality, split)
-                _write_items(
-                    folder, modality, x, y, bench.class_names, split == "test"
-                )
-        data[modality] = (train, test / "list.txt")
-    return data
+    return {
+        modality: tuple(
+            _write_items(
+                pathlib.Path(work) / "data" / f"{modality}{ending}",
+                modality,
+                _demo_items(bench, modality, split),
+                bench.class_names,
+                as_list=split != "train",
+            )
+            for split, ending in (
+                ("train", ""),
+                ("val", "_val"),
+                ("test", "_test"),
+            )
+        )
+        for modality in demo_modalities
+    }
+
+
+def write_shipped_items(work, names, split=SHIPPED_EVAL_SPLIT):
+    """Writes the benchmark's `split` items of the shipped modalities
+    `names` it holds as list files (once), for `--eval-shipped`.
+
+    The default, `"ood"`, is held out from the shipped encoders' training
+    (which used train and val), unlike their `"val"` items.
+
+    Returns:
+        `{modality: list file}`.
+    """
+    bench = clipart_benchmark.load()
+    folder = pathlib.Path(work) / "data" / "shipped"
+    return {
+        modality: _write_items(
+            folder / f"{modality}_{split}",
+            modality,
+            bench.arrays(modality, split),
+            bench.class_names,
+            as_list=True,
+        )
+        for modality in names
+        if modality in bench.modalities
+    }
 
 
 # The comparison the demo reports: C against the paper's baseline.

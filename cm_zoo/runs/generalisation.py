@@ -83,6 +83,76 @@ def retrieval_summary(features):
     }
 
 
+def transcript_ceiling(encode, bench, names, splits=("test", "ood")):
+    """Retrieval with every `sound` item heard perfectly: its transcript.
+
+    The ceiling of a sound encoder that knows what was said and nothing
+    more: each `sound` item of a split is encoded by the `description`
+    encoder as the text its speech says (`spoken_transcripts`), and
+    retrieval is scored as `generalisation_metrics` scores it, over
+    `names` plus `"sound"`. Where this is low, the words said do not
+    name the category well enough for the text encoder, however well
+    the speech is heard.
+
+    Args:
+        encode: callable `(modality, x) -> float array [N, dim]`; must
+            encode `"description"`.
+        bench: `ClipartBenchmark`.
+        names: list of str. The modalities; `"sound"` is added.
+        splits: list of str. Splits of `bench.arrays`.
+
+    Returns:
+        As `generalisation_metrics`.
+
+    Example:
+    >>> from cm_zoo.runs import generalisation
+    >>> bench = cm_zoo.data.clipart_benchmark.load()
+    >>> def by_text(modality, x):  # first letter of each text, one-hot
+    ...     return np.eye(128)[[ord(t[0]) % 128 for t in x]]
+    >>> out = generalisation.transcript_ceiling(
+    ...     by_text, bench, ["description"], splits=["val"])
+    >>> sorted(out["val"]["pairs"])
+    ['description->sound', 'sound->description']
+    """
+    results = {}
+    for split in splits:
+        texts = spoken_transcripts(bench, split)
+
+        def listen(modality, x, texts=texts):
+            if modality == modality_names.SOUND:
+                return encode(modality_names.DESCRIPTION, texts)
+            return encode(modality, x)
+
+        heard = [n for n in names if n != modality_names.SOUND]
+        results.update(
+            generalisation_metrics(
+                listen, bench, heard + [modality_names.SOUND], [split]
+            )
+        )
+    return results
+
+
+def spoken_transcripts(bench, split):
+    """What each `sound` item of `split` says (manifest `spoken_text`), in
+    the order of `bench.arrays("sound", split)`.
+
+    Example:
+    >>> from cm_zoo.runs import generalisation
+    >>> bench = cm_zoo.data.clipart_benchmark.load()
+    >>> texts = generalisation.spoken_transcripts(bench, "ood")
+    >>> len(texts) == len(bench.arrays("sound", "ood")[1]), texts.dtype
+    (True, dtype('O'))
+    """
+    return np.array(
+        [
+            item["spoken_text"]
+            for item in bench.manifest["items"]
+            if item["role"] == modality_names.SOUND and item["split"] == split
+        ],
+        dtype=object,
+    )
+
+
 def debian_png_metrics(encode, bench, names, root=DEBIAN_PNG_ROOT):
     """OOD retrieval with the clip art as users have it: Debian's PNGs.
 

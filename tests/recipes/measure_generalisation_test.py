@@ -31,7 +31,7 @@ def test_measures_an_export_on_every_split(tmp_path):
     recipe = _recipe()
     recipe.main(
         [str(model_dir), "--splits", "val", "ood", "debian_png"]
-        + ["--output", str(output)]
+        + ["--output", str(output), "--transcript-ceiling"]
     )
     measured = json.loads(output.read_text())
     assert measured["splits"] == ["val", "ood", "debian_png"]
@@ -40,5 +40,13 @@ def test_measures_an_export_on_every_split(tmp_path):
     assert result["ood_over_val"] == pytest.approx(
         result["ood"]["map"] / result["val"]["map"]
     )
+    ceiling = result["transcript_ceiling"]
+    assert set(ceiling["ood"]["pairs"]) == {
+        f"{q}->{t}"
+        for q in ("clipart", "description", "sound")
+        for t in ("clipart", "description", "sound")
+        if q != t
+    }
+    assert "transcript" in recipe.table(measured["models"], ["val", "ood"])
     if os.path.isdir("/usr/share/openclipart/png"):
         assert result["debian_png"]["num_items"]["clipart"] > 0

@@ -48,6 +48,29 @@ def test_label_encoder_scores_one_and_random_encoder_near_chance():
     )
 
 
+def test_transcript_ceiling_encodes_each_sound_item_as_its_transcript(bench):
+    calls = []
+
+    def by_label(modality, x):
+        calls.append((modality, list(x) if modality == "description" else x))
+        assert modality != "sound", "the ceiling never listens"
+        if modality == "description":
+            label = dict(zip(transcripts, labels))
+            label.update(zip(*bench.arrays("description", "val")))
+            return np.eye(28)[[label[text] for text in x]]
+        return np.eye(28)[bench.arrays(modality, "val")[1]]
+
+    transcripts = generalisation.spoken_transcripts(bench, "val")
+    _, labels = bench.arrays("sound", "val")
+    out = generalisation.transcript_ceiling(
+        by_label, bench, ["clipart", "description"], splits=["val"]
+    )
+    assert ("description", list(transcripts)) in calls
+    assert set(out["val"]["pairs"]) >= {"sound->clipart", "clipart->sound"}
+    assert out["val"]["num_items"]["sound"] == len(labels)
+    assert out["val"]["pairs"]["sound->clipart"] == pytest.approx(1.0)
+
+
 def test_train_and_val_pairs_keep_sound_and_text_items_apart(bench):
     train = see_hear_read_experiment.training_pairs(bench, "train")
     both = see_hear_read_experiment.training_pairs(bench, "train+val")
