@@ -47,6 +47,21 @@ def setting_name(setting):
     return "_".join(f"{short[key]}{value:g}" for key, value in setting.items())
 
 
+def setting_flags(setting):
+    """A setting as `recipes/align_modality.py` flags.
+
+    Example:
+    >>> from cm_zoo.runs.alignment_selection import setting_flags
+    >>> setting_flags({"learning_rate": 0.003, "statreg_weight": 0.1})
+    ['--learning-rate', '0.003', '--statreg-weight', '0.1']
+    """
+    return [
+        flag
+        for key, value in setting.items()
+        for flag in (f"--{key.replace('_', '-')}", str(value))
+    ]
+
+
 def best_setting(points):
     """The setting of the highest mean validation score; the first in grid
     order on a tie.
@@ -74,8 +89,8 @@ def _setting_cells(setting):
 
 
 def selection_table(selection):
-    """Markdown: the chosen setting per modality and method, then the
-    validation score of every grid point (mean over seeds, per seed).
+    """Markdown: the validation score of every grid point (mean over
+    seeds, per seed), then the chosen setting per modality and method.
 
     Args:
         selection: dict `{modality: {method key: {"chosen": setting,
@@ -87,10 +102,10 @@ def selection_table(selection):
     ...          "val_mean_map": {"0": 0.25, "1": 0.35}}
     >>> table = selection_table({"chalk": {"A": {"chosen": point["setting"],
     ...     "grid": [point]}}})
-    >>> table.splitlines()[2]
-    '| chalk | A: Tune (frozen shared layers) | 0.001 | - | 0.300 |'
-    >>> table.splitlines()[-1].split(" | ")[-2:]
+    >>> table.splitlines()[2].split(" | ")[-2:]
     ['0.300 (0.250, 0.350)', 'yes |']
+    >>> table.splitlines()[-1]
+    '| chalk | A: Tune (frozen shared layers) | 0.001 | - | 0.300 |'
     """
     chosen, grid = [], []
     for modality, methods in sorted(selection.items()):
@@ -107,19 +122,18 @@ def selection_table(selection):
                 )
                 if mark:
                     chosen.append(f"{label}{cells} | {np.mean(values):.3f} |")
-    return (
-        "\n".join(
-            [
-                "| modality | method | learning rate | StatReg weight "
-                "| val mean mAP |",
-                "|---|---|--:|--:|--:|",
-                *chosen,
-                "",
-                "| modality | method | learning rate | StatReg weight "
-                "| val mean mAP (per seed) | chosen |",
-                "|---|---|--:|--:|---|---|",
-                *grid,
-            ]
-        )
-        + "\n"
+    header = (
+        "| modality | method | learning rate | StatReg weight | val mean mAP"
+    )
+    return "\n".join(
+        [
+            f"{header} (per seed) | chosen |",
+            "|---|---|--:|--:|---|---|",
+            *grid,
+            "",
+            f"{header} |",
+            "|---|---|--:|--:|--:|",
+            *chosen,
+            "",
+        ]
     )

@@ -9,6 +9,7 @@ from cm_zoo.data import clipart_benchmark
 from cm_zoo.data import read_list_file
 from cm_zoo.data.file_readers import read_wav_file
 from cm_zoo.runs import alignment_demo
+from cm_zoo.runs import alignment_selection
 
 
 def test_chalk_draws_thick_light_strokes_on_a_dark_board():
@@ -32,20 +33,37 @@ def test_wav_at_22khz_reads_back_as_the_16khz_samples(tmp_path):
 
 
 @pytest.mark.large
-def test_demo_data_is_a_class_folder_tree_and_a_test_list(tmp_path):
+def test_demo_data_is_a_class_folder_tree_and_val_and_test_lists(tmp_path):
     data = alignment_demo.write_demo_data(tmp_path, ["chalk"])
-    train, test = data["chalk"]
+    train, val, test = data["chalk"]
     bench = clipart_benchmark.load()
-    x, y = bench.arrays("sketch", "test")
-    paths, labels = read_list_file(str(test))
-    assert len(paths) == len(y) and list(labels) == list(y)
-    first = np.asarray(Image.open(test.parent / paths[0]))
-    np.testing.assert_array_equal(first, alignment_demo.chalk(x[0], seed=0))
+    for split, listed in (("val", val), ("test", test)):
+        x, y = bench.arrays("sketch", split)
+        paths, labels = read_list_file(str(listed))
+        assert len(paths) == len(y) and list(labels) == list(y)
+        first = np.asarray(Image.open(listed.parent / paths[0]))
+        np.testing.assert_array_equal(first, alignment_demo.chalk(x[0], 0))
     folders = sorted(p.name for p in train.iterdir())
     assert set(folders) <= set(bench.class_names)
     stamp = test.stat().st_mtime_ns
     assert alignment_demo.write_demo_data(tmp_path, ["chalk"]) == data
     assert test.stat().st_mtime_ns == stamp  # written once
+
+
+@pytest.mark.large
+def test_shipped_items_are_the_benchmark_split_as_list_files(tmp_path):
+    partial = tmp_path / "data" / "shipped" / "description_ood.partial"
+    partial.mkdir(parents=True)  # left by a killed write: written afresh
+    lists = alignment_demo.write_shipped_items(
+        tmp_path, ["description", "thermal"]
+    )
+    assert list(lists) == ["description"]  # not in the benchmark: left out
+    texts, y = clipart_benchmark.load().arrays("description", "ood")
+    paths, labels = read_list_file(str(lists["description"]))
+    assert list(labels) == list(y)
+    folder = lists["description"].parent
+    assert [(folder / p).read_text() for p in paths] == list(texts)
+    assert not partial.exists()
 
 
 def test_summary_averages_seeds_per_modality_and_method():
@@ -106,9 +124,10 @@ def test_readme_table_is_the_committed_demo_result():
     table = alignment_demo.method_table(runs)
     assert table in (root / "README.md").read_text()
     assert table in results.with_suffix(".md").read_text()
-    assert alignment_demo.summary_table(runs) in (
-        results.with_suffix(".md").read_text()
-    )
+    report = results.with_suffix(".md").read_text()
+    assert alignment_demo.summary_table(runs) in report
+    selection = json.loads(results.read_text())["selection"]
+    assert alignment_selection.selection_table(selection) in report
 
 
 def test_method_table_marks_methods_not_run():
