@@ -125,6 +125,11 @@ def main(argv=None):
             result["transcript_ceiling"] = cm_zoo.runs.transcript_ceiling(
                 encode, bench, names, splits
             )
+        elif args.transcript_ceiling:
+            print(
+                f"{model_dir}: no description encoder, so no transcript "
+                f"ceiling (modalities: {', '.join(names)})"
+            )
         name = os.path.basename(os.path.normpath(model_dir))
         results[model_dir if name in results else name] = result
     if args.output:
