@@ -12,7 +12,7 @@
 2. With `--select`, runs `recipes/align_modality.py` for each modality
    and method at every point of a grid fixed in advance
    (`cm_zoo.runs.alignment_selection`: learning rate 0.0003, 0.001,
-   0.003; for B and C also StatReg weight 0.001, 0.01, 0.1) at each of
+   0.003, 0.01; for B and C also StatReg weight 0.001, 0.01, 0.1, 1) at
    `--selection-seeds`, scored on the new modality's val items against
    the shipped modalities' `ood` items (unlike their val items, not in
    the shipped encoders' training), and keeps the best mean score per

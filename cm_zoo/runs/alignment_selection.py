@@ -11,9 +11,11 @@ import numpy as np
 from cm_zoo.runs.modality_alignment import ALIGNMENT_METHODS
 
 # The selection grid, fixed before any run: each method's learning rate,
-# and for the StatReg methods (B, C) its weight too.
-LEARNING_RATES = (0.0003, 0.001, 0.003)
-STATREG_WEIGHTS = (0.001, 0.01, 0.1)
+# and for the StatReg methods (B, C) its weight too. The first round had
+# three of each (up to 0.003 and 0.1); B and C chose that corner on both
+# demo modalities, so 0.01 and 1.0 were added, before any of their runs.
+LEARNING_RATES = (0.0003, 0.001, 0.003, 0.01)
+STATREG_WEIGHTS = (0.001, 0.01, 0.1, 1.0)
 
 
 def selection_grid(method):
@@ -22,7 +24,7 @@ def selection_grid(method):
     Example:
     >>> from cm_zoo.runs.alignment_selection import selection_grid
     >>> len(selection_grid("A")), len(selection_grid("C"))
-    (3, 9)
+    (4, 16)
     >>> selection_grid("C")[0]
     {'learning_rate': 0.0003, 'statreg_weight': 0.001}
     """

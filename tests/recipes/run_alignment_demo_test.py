@@ -77,8 +77,8 @@ def test_selection_on_val_chooses_each_methods_test_setting(
     argv = ["--work", str(tmp_path / "work"), "--output", str(tmp_path)]
     argv += ["--modalities", "chalk", "--methods", "A,C", "--seeds", "0,1"]
     run_alignment_demo.main(argv + ["--select", "--selection-seeds", "0"])
-    selecting, testing = ran[:12], ran[12:]
-    assert len(selecting) == 3 + 9  # A: 3 rates; C: 3 rates x 3 weights
+    selecting, testing = ran[:20], ran[20:]
+    assert len(selecting) == 4 + 16  # A: 4 rates; C: 4 rates x 4 weights
     for args in selecting:  # new val items against shipped ood items
         assert str(args["--eval-data"]).endswith("chalk_val/list.txt")
         assert args["--eval-shipped"] == ["clipart", "sketch", "description"]
@@ -92,16 +92,15 @@ def test_selection_on_val_chooses_each_methods_test_setting(
         a["--method"]: (a["--learning-rate"], a.get("--statreg-weight"))
         for a in testing
     }
-    assert chosen == {"A": ("0.001", None), "C": ("0.001", "0.1")}
+    assert chosen == {"A": ("0.001", None), "C": ("0.001", "1.0")}
     report = json.loads((tmp_path / "align_modality.json").read_text())
     grid = report["selection"]["chalk"]["C"]["grid"]
-    assert len(grid) == 9 and grid[0]["val_mean_map"]["0"] == pytest.approx(
+    assert len(grid) == 16 and grid[0]["val_mean_map"]["0"] == pytest.approx(
         0.4994
     )
     table = (tmp_path / "align_modality.md").read_text()
-    assert "| chalk | C: Tune + StatReg (GMM) | 0.001 | 0.1 | 0.510 |" in (
-        table
-    )
+    chosen_row = "| chalk | C: Tune + StatReg (GMM) | 0.001 | 1 | 0.600 |"
+    assert chosen_row in table
     assert "| chalk | A: Tune (frozen shared layers) | 0.003 | - " in table
     ran.clear()
     run_alignment_demo.main(argv + ["--select", "--selection-seeds", "0"])

@@ -25,15 +25,16 @@ def test_best_setting_keeps_the_first_of_a_tie():
 @pytest.mark.parametrize("method", ["A", "bl_individual"])
 def test_grid_of_methods_without_statreg_varies_the_learning_rate(method):
     grid = alignment_selection.selection_grid(method)
-    assert grid == [{"learning_rate": r} for r in (0.0003, 0.001, 0.003)]
+    rates = (0.0003, 0.001, 0.003, 0.01)
+    assert grid == [{"learning_rate": r} for r in rates]
 
 
 @pytest.mark.parametrize("method", ["B", "C"])
 def test_grid_of_statreg_methods_crosses_rate_and_weight(method):
     grid = alignment_selection.selection_grid(method)
-    assert len(grid) == 9
-    assert {g["statreg_weight"] for g in grid} == {0.001, 0.01, 0.1}
-    assert {g["learning_rate"] for g in grid} == {0.0003, 0.001, 0.003}
+    assert len(grid) == 16
+    assert {g["statreg_weight"] for g in grid} == {0.001, 0.01, 0.1, 1.0}
+    assert {g["learning_rate"] for g in grid} == {0.0003, 0.001, 0.003, 0.01}
 
 
 def test_setting_is_named_and_passed_as_recipe_flags():
