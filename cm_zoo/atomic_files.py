@@ -15,6 +15,7 @@ import contextlib
 import json
 import os
 import pathlib
+import shutil
 import tempfile
 
 PARTIAL_SUFFIX = ".partial"
@@ -76,6 +77,43 @@ def atomic_path(path):
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
+        raise
+    _fsync_directory(path.parent)
+
+
+@contextlib.contextmanager
+def atomic_directory(path):
+    """Yields an empty directory to fill; on success it becomes `path`.
+
+    For a folder written file by file (a copy of an export, a data tree):
+    the block fills `<path>.partial` beside `path` (a stray one left by a
+    killed writer is removed first), and when it ends without an exception
+    that directory is renamed onto `path`, which must not exist yet. On an
+    exception the partial directory is removed and `path` is untouched, so
+    `path` exists only complete.
+
+    Args:
+        path: str or `pathlib.Path`. The final directory. Its parents are
+            created.
+
+    Example:
+    >>> import pathlib, tempfile
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "tree"
+    >>> with atomic_directory(target) as partial:
+    ...     _ = (partial / "a.txt").write_text("a")
+    >>> sorted(p.name for p in target.iterdir())
+    ['a.txt']
+    """
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + PARTIAL_SUFFIX)
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir()
+    try:
+        yield partial
+        partial.rename(path)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
         raise
     _fsync_directory(path.parent)
 

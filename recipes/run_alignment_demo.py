@@ -69,10 +69,10 @@ def aligned(args, work, name, modality, command):
     ).get(modality, {}).get("metrics")
     if not done:
         if not manifest.is_file():
-            partial = model_dir.with_name(model_dir.name + ".partial")
-            shutil.rmtree(partial, ignore_errors=True)
-            shutil.copytree(work / "base" / args.model, partial)
-            partial.rename(model_dir)
+            with cm_zoo.atomic_files.atomic_directory(model_dir) as partial:
+                shutil.copytree(
+                    work / "base" / args.model, partial, dirs_exist_ok=True
+                )
         run(
             "--to", model_dir, "--modality", modality,
             "--work-dir", work / name / "run", *command, "--overwrite",

@@ -9,8 +9,8 @@ gets a train folder tree and a test list file. `summary_table` and
 `shipped_reference` report the aligned encoders' retrieval.
 """
 
+import functools
 import pathlib
-import shutil
 import wave
 
 import numpy as np
@@ -18,6 +18,7 @@ from PIL import Image
 from PIL import ImageFilter
 
 from cm_zoo import modalities
+from cm_zoo.atomic_files import atomic_directory
 from cm_zoo.data import clipart_benchmark
 from cm_zoo.evaluation import mean_confidence_interval
 from cm_zoo.runs.alignment_export import benchmark_test_items
@@ -95,24 +96,24 @@ def _write_item(path, modality, item):
         Image.fromarray(item).save(path)
 
 
-def _write_items(folder, modality, items, class_names, as_list):
-    """Writes `items` (`(x, y)`) once: a class-folder tree, or files with
-    a `path label` list file; built beside `folder`, then renamed."""
+def _write_items(folder, modality, make_items, class_names, as_list):
+    """Writes the items `make_items()` gives (`(x, y)`) once: a class-folder
+    tree, or files with a `path label` list file (`atomic_directory`); an
+    existing `folder` is kept and its items are not made again."""
     target = folder / "list.txt" if as_list else folder
     if folder.exists():
         return target
-    partial = folder.with_name(folder.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
     suffix = {modalities.SOUND: ".wav", modalities.DESCRIPTION: ".txt"}
     lines = []
-    for i, (item, label) in enumerate(zip(*items)):
-        relative = f"{class_names[label]}/{i}{suffix.get(modality, '.png')}"
-        (partial / class_names[label]).mkdir(parents=True, exist_ok=True)
-        _write_item(partial / relative, modality, item)
-        lines.append(f"{relative} {int(label)}")  # names may hold spaces
-    if as_list:
-        (partial / "list.txt").write_text("\n".join(lines) + "\n")
-    partial.rename(folder)
+    with atomic_directory(folder) as partial:
+        for i, (item, label) in enumerate(zip(*make_items())):
+            name = class_names[label]
+            relative = f"{name}/{i}{suffix.get(modality, '.png')}"
+            (partial / name).mkdir(exist_ok=True)
+            _write_item(partial / relative, modality, item)
+            lines.append(f"{relative} {int(label)}")  # names may hold spaces
+        if as_list:
+            (partial / "list.txt").write_text("\n".join(lines) + "\n")
     return target
 
 
@@ -134,7 +135,7 @@ def write_demo_data(work, demo_modalities):
             _write_items(
                 pathlib.Path(work) / "data" / f"{modality}{ending}",
                 modality,
-                _demo_items(bench, modality, split),
+                functools.partial(_demo_items, bench, modality, split),
                 bench.class_names,
                 as_list=split != "train",
             )
@@ -164,7 +165,7 @@ def write_shipped_items(work, names, split=SHIPPED_EVAL_SPLIT):
         modality: _write_items(
             folder / f"{modality}_{split}",
             modality,
-            bench.arrays(modality, split),
+            functools.partial(bench.arrays, modality, split),
             bench.class_names,
             as_list=True,
         )
