@@ -114,6 +114,8 @@ def transcript_ceiling(encode, bench, names, splits=("test", "ood")):
     >>> sorted(out["val"]["pairs"])
     ['description->sound', 'sound->description']
     """
+    heard = [n for n in names if n != modality_names.SOUND]
+    heard.append(modality_names.SOUND)
     results = {}
     for split in splits:
         texts = spoken_transcripts(bench, split)
@@ -123,12 +125,7 @@ def transcript_ceiling(encode, bench, names, splits=("test", "ood")):
                 return encode(modality_names.DESCRIPTION, texts)
             return encode(modality, x)
 
-        heard = [n for n in names if n != modality_names.SOUND]
-        results.update(
-            generalisation_metrics(
-                listen, bench, heard + [modality_names.SOUND], [split]
-            )
-        )
+        results.update(generalisation_metrics(listen, bench, heard, [split]))
     return results
 
 
