@@ -22,6 +22,7 @@ from cm_zoo.models.cross_modal_backbone import CrossModalBackbone
 from cm_zoo.models.feature_extraction import extract_features
 from cm_zoo.models.feature_inversion import FeatureInversionDecoder
 from cm_zoo.models.feature_inversion import fit_feature_inversion
+from cm_zoo.models.merge import merge_backbones
 from cm_zoo.models.see_hear_read import SeeHearReadModel
 from cm_zoo.models.task import Task
 
@@ -42,5 +43,6 @@ __all__ = [
     "cmplaces",
     "extract_features",
     "fit_feature_inversion",
+    "merge_backbones",
     "see_hear_read",
 ]

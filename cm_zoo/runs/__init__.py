@@ -11,6 +11,7 @@ from cm_zoo.runs import alignment_demo
 from cm_zoo.runs import alignment_export
 from cm_zoo.runs import alignment_selection
 from cm_zoo.runs import cmplaces_table
+from cm_zoo.runs import merged_run
 from cm_zoo.runs import modality_alignment
 from cm_zoo.runs import see_hear_read_regime
 from cm_zoo.runs.cmplaces_evaluation import EvaluationSettings
@@ -29,6 +30,7 @@ from cm_zoo.runs.input_augmentation import augment_dataset
 from cm_zoo.runs.input_augmentation import augmented_dataset
 from cm_zoo.runs.input_augmentation import lexicon_synonyms
 from cm_zoo.runs.input_augmentation import make_augmentations
+from cm_zoo.runs.merged_run import merge_runs
 from cm_zoo.runs.run_directory import RunDirectory
 from cm_zoo.runs.run_directory import find_runs
 from cm_zoo.runs.see_hear_read_experiment import class_pairs
@@ -64,6 +66,8 @@ __all__ = [
     "joined_pairs",
     "lexicon_synonyms",
     "make_augmentations",
+    "merge_runs",
+    "merged_run",
     "modality_alignment",
     "paired_dataset",
     "report_notes",
