@@ -128,6 +128,8 @@ def main(argv=None):
         "preset": config.get("preset"),
         "run_args": config.get("args", {}),
     }
+    if "members" in config:  # a merged run (`recipes/merge_runs.py`)
+        training_data["merged_runs"] = config["members"]
 
     started = time.time()
     backbone = run.load_backbone()
