@@ -73,10 +73,10 @@ def merge_backbones(backbones, name=None):
     """
     first = _check_members(backbones)
     count = len(backbones)
-    towers = {
-        modality: _wider_tower(tower, count)
-        for modality, tower in first.towers.items()
-    }
+    wider = {}  # one wider tower per member tower (BL-ShAll shares one)
+    for tower in first.towers.values():
+        wider.setdefault(id(tower), _wider_tower(tower, count))
+    towers = {m: wider[id(t)] for m, t in first.towers.items()}
     merged = CrossModalBackbone(
         towers,
         num_classes=first.num_classes,
@@ -87,9 +87,10 @@ def merge_backbones(backbones, name=None):
         name=name or first.name,
     )
     pool5 = _pool5_blocks(first, count)
-    for modality, tower in merged.towers.items():
-        members = [b.towers[modality] for b in backbones]
-        _fill_tower(tower, members, pool5)
+    for modality, tower in first.towers.items():
+        if wider.pop(id(tower), None) is not None:  # each tower once
+            members = [b.towers[modality] for b in backbones]
+            _fill_tower(towers[modality], members, pool5)
     for key, layers in merged.upper_layers.items():
         members = [b.upper_layers[key] for b in backbones]
         _fill_upper(layers, members, pool5)

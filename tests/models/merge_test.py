@@ -146,3 +146,25 @@ def test_merge_runs_names_the_run_that_differs(tmp_path):
     with pytest.raises(ValueError, match=r"run2.*`method` differ"):
         merge_runs(paths, tmp_path / "merged")
     assert not (tmp_path / "merged").exists()
+
+
+def test_a_tower_shared_by_two_modalities_stays_shared():
+    members = []
+    for seed in (1, 2):
+        tower = member(seed).towers["clipart"]
+        members.append(
+            CrossModalBackbone(
+                {"clipart": tower, "sketch": tower}, num_classes=3, hidden_dim=8
+            )
+        )
+    merged = merge_backbones(members)
+    assert merged.towers["clipart"] is merged.towers["sketch"]
+    pixels = np.full((2, 32, 32, 3), 90, "uint8")
+    np.testing.assert_allclose(
+        features(merged, "sketch", pixels)["fc7"],
+        np.concatenate(
+            [features(m, "sketch", pixels)["fc7"] for m in members], axis=1
+        ),
+        rtol=1e-4,
+        atol=1e-3,
+    )
