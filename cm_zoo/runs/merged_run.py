@@ -136,7 +136,7 @@ def _metrics(merged, backbones, bench, config):
         preset=config["preset"],
         training=presets.get(config["preset"]).training,
         holdout=tuple(
-            bench.class_names.index(name)
+            config["class_names"].index(name)
             for name in config["holdout_categories"]
         ),
         eval_split=args.get("eval_split", "test"),
