@@ -9,12 +9,12 @@ from cm_zoo.runs import RunDirectory
 from cm_zoo.runs import merge_runs
 from cm_zoo.towers import DescriptionTower
 from cm_zoo.towers import ImageTower
-from cm_zoo.towers import SoundTower
+from tests.export.export_fixtures import build_tiny_backbone
 
 TEXTS = np.array(["a red bird", "", "two boats on the sea", "bird bird"])
 
 
-def member(seed, use_batch_norm=True, share_upper=True, sound=False):
+def member(seed, use_batch_norm=True, share_upper=True):
     """A small trained-looking backbone: every weight random, BN included."""
     keras.utils.set_random_seed(seed)
     towers = {
@@ -35,16 +35,6 @@ def member(seed, use_batch_norm=True, share_upper=True, sound=False):
             name="description_tower",
         ),
     }
-    if sound:
-        towers["sound"] = SoundTower(
-            output_dim=24,
-            num_frames=27,
-            frame_length=32,
-            frame_step=16,
-            conv_filters=[4, 5, 3],
-            pool_size=3,
-            name="sound_tower",
-        )
     backbone = CrossModalBackbone(
         towers, num_classes=3, hidden_dim=8, share_upper=share_upper
     )
@@ -134,7 +124,7 @@ def test_members_must_match():
     with pytest.raises(ValueError, match="share their modalities"):
         merge_backbones([wider, narrow])
     with pytest.raises(ValueError, match="SoundTower"):
-        merge_backbones([member(1, sound=True), member(2, sound=True)])
+        merge_backbones([build_tiny_backbone(), build_tiny_backbone()])
 
 
 def test_merge_runs_names_the_run_that_differs(tmp_path):
