@@ -238,17 +238,16 @@ def _fill_layer(layer, parts, inputs, outputs):
         merged = np.zeros(variable.shape, variable.dtype)
         for m, part in enumerate(parts):
             value = keras.ops.convert_to_numpy(part.weights[index])
-            columns = slice(None) if outputs is _SHARED else outputs[m]
             if outputs is _SHARED:
                 value = value / count
+                columns = np.arange(value.shape[-1])
+            else:
+                columns = outputs[m]
             if value.ndim == 1:
                 merged[columns] += value
                 continue
             rows = (
                 np.arange(value.shape[-2]) if inputs is _SHARED else inputs[m]
-            )
-            columns = (
-                np.arange(value.shape[-1]) if outputs is _SHARED else columns
             )
             merged[..., rows[:, None], columns[None, :]] += value
         values.append(merged)
