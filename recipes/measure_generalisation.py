@@ -10,10 +10,11 @@ Loads each exported model's encoders through the export contract alone
 (`cm_zoo.export.load_encoder`, hashes verified; `embedding` output) and
 scores class-level cross-modal retrieval on the embedded benchmark's
 splits (`cm_zoo.runs.generalisation_metrics`): mean mAP over ordered
-modality pairs, a random ranking's expected AP, their ratio, and OOD over
-in-distribution. With no model given: every shipped model. With
-`--transcript-ceiling`, each model is also scored with its sound items
-replaced by their transcripts (`cm_zoo.runs.transcript_ceiling`). Writes
+modality pairs, a random ranking's expected AP, their ratio with its 95%
+bootstrap interval over query items, and OOD over in-distribution. With
+no model given: every shipped model. With `--transcript-ceiling`, each
+model is also scored with its sound items replaced by their transcripts
+(`cm_zoo.runs.transcript_ceiling`). Writes
 one JSON (atomically) when `--output` is given; prints a markdown table.
 """
 
@@ -78,10 +79,21 @@ def exported_encoder(model_dir):
     return encode
 
 
+def cell(scores):
+    """`mAP (x chance, interval of x chance)` of one model and split."""
+    low, high = scores["interval"]["times_chance"]
+    return (
+        f"{scores['map']:.3f} ({scores['times_chance']:.2f}x, "
+        f"{low:.2f}-{high:.2f})"
+    )
+
+
 def table(results, splits):
     """Markdown: mean cross-modal mAP and x chance per model and split."""
     ood_over = [f"ood_over_{s}" for s in splits if s not in ("ood", DEBIAN_PNG)]
-    header = ["model"] + [f"{s} mAP (x chance)" for s in splits] + ood_over
+    header = ["model"]
+    header += [f"{s} mAP (x chance, 95% interval)" for s in splits]
+    header += ood_over
     lines = ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
     rows = [(name, result) for name, result in results.items()]
     rows += [
@@ -90,12 +102,7 @@ def table(results, splits):
         if "transcript_ceiling" in result
     ]
     for name, result in rows:
-        cells = [
-            f"{result[s]['map']:.3f} ({result[s]['times_chance']:.2f}x)"
-            if result.get(s)
-            else "-"
-            for s in splits
-        ]
+        cells = [cell(result[s]) if result.get(s) else "-" for s in splits]
         cells += [f"{result[key]:.2f}" for key in ood_over if key in result]
         lines.append("| " + " | ".join([name] + cells) + " |")
     return "\n".join(lines)

@@ -30,6 +30,7 @@ from cm_zoo.evaluation.report_writer import evaluation_report
 from cm_zoo.evaluation.report_writer import see_hear_read_report
 from cm_zoo.evaluation.retrieval import PROTOCOLS
 from cm_zoo.evaluation.retrieval import cross_modal_retrieval
+from cm_zoo.evaluation.retrieval_bootstrap import retrieval_interval
 from cm_zoo.evaluation.seed_statistics import intervals_disjoint
 from cm_zoo.evaluation.seed_statistics import mean_confidence_interval
 from cm_zoo.evaluation.seed_statistics import seed_table
@@ -67,6 +68,7 @@ __all__ = [
     "predict_linear_probe",
     "quantize_png",
     "query_average_precision",
+    "retrieval_interval",
     "retrieval_table",
     "see_hear_read_metrics",
     "see_hear_read_report",

@@ -25,6 +25,7 @@ def cross_modal_retrieval(
     within_modal=True,
     seed=0,
     chunk_size=1024,
+    per_query=False,
 ):
     """Evaluates retrieval for every ordered pair of modalities.
 
@@ -64,6 +65,8 @@ def cross_modal_retrieval(
             so a draw does not depend on the other modalities present.
             Defaults to `0`.
         chunk_size: int. Queries per similarity block. Defaults to `1024`.
+        per_query: bool. Also return every query's AP and chance AP, for
+            resampling (`retrieval_interval`). Defaults to `False`.
 
     Returns:
         A dict with `"protocol"`, `"k"`, `"classes"` (sorted list or None),
@@ -72,6 +75,10 @@ def cross_modal_retrieval(
         Every leaf result is a dict of floats `"map"`, `"pr_at_k"`,
         `"chance_map"`, `"chance_pr_at_k"` and ints `"num_queries"`,
         `"num_targets"`, `"num_skipped"` (means hold the four floats only).
+        With `per_query`, also `"per_query"`: `{(query, target):
+        {"average_precision", "chance_average_precision"}}`, float64
+        arrays in the order of the query modality's queries (NaN for a
+        query without relevant targets).
 
     Raises:
         ValueError: on malformed `features` (see the message), an unknown
@@ -105,7 +112,7 @@ def cross_modal_retrieval(
         m: _draw_queries(labels.shape[0], protocol, num_queries, seed, m)
         for m, (_, labels) in features.items()
     }
-    per_query = _per_query_metrics(
+    per_query_metrics = _per_query_metrics(
         features,
         query_indices,
         full=protocol == "full",
@@ -113,9 +120,13 @@ def cross_modal_retrieval(
         within_modal=within_modal,
         chunk_size=chunk_size,
     )
-    pairs = {p: _summarize(v) for p, v in per_query.items() if p[0] != p[1]}
-    within = {p: _summarize(v) for p, v in per_query.items() if p[0] == p[1]}
-    return {
+    pairs = {
+        p: _summarize(v) for p, v in per_query_metrics.items() if p[0] != p[1]
+    }
+    within = {
+        p: _summarize(v) for p, v in per_query_metrics.items() if p[0] == p[1]
+    }
+    result = {
         "protocol": protocol,
         "k": k,
         "classes": classes,
@@ -125,6 +136,15 @@ def cross_modal_retrieval(
         "mean": _mean_over(pairs),
         "within_mean": _mean_over(within),
     }
+    if per_query:
+        result["per_query"] = {
+            pair: {
+                "average_precision": v["average_precision"],
+                "chance_average_precision": _chance(v),
+            }
+            for pair, v in per_query_metrics.items()
+        }
+    return result
 
 
 def _per_query_metrics(
@@ -176,12 +196,17 @@ def _draw_queries(num_items, protocol, num_queries, seed, modality):
     return np.sort(rng.choice(num_items, size=num_queries, replace=False))
 
 
+def _chance(per_query):
+    """Each query's chance AP, NaN for a query without relevant targets."""
+    return average_precision.chance_average_precision(
+        per_query["num_relevant"], per_query["num_targets"]
+    )
+
+
 def _summarize(per_query):
     """Means over queries with at least one relevant target."""
     valid = per_query["num_relevant"] > 0
-    chance_map = average_precision.chance_average_precision(
-        per_query["num_relevant"][valid], per_query["num_targets"][valid]
-    )
+    chance_map = _chance(per_query)[valid]
     chance_pr = (
         per_query["num_relevant"][valid] / per_query["num_targets"][valid]
     )

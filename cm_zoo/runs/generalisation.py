@@ -16,6 +16,7 @@ import numpy as np
 
 from cm_zoo import modalities as modality_names
 from cm_zoo.evaluation import cross_modal_retrieval
+from cm_zoo.evaluation import retrieval_interval
 from cm_zoo.models import extract_features
 
 DEBIAN_PNG_ROOT = "/usr/share/openclipart/png"
@@ -32,10 +33,12 @@ def generalisation_metrics(encode, bench, names, splits=("test", "ood")):
             `("test", "ood")`.
 
     Returns:
-        `{split: {"map", "chance_map", "times_chance", "pairs": {"q->t":
-        map}, "num_items": {modality: n}}}` and, when both `"ood"` and
-        another split are scored, `"ood_over_<split>"`: OOD mAP over that
-        split's.
+        `{split: {"map", "chance_map", "times_chance", "interval": {"map":
+        [low, high], "times_chance": [low, high], ...}, "pairs": {"q->t":
+        map}, "num_items": {modality: n}}}` (95% bootstrap intervals over
+        query items, see `cm_zoo.evaluation.retrieval_interval`) and, when
+        both `"ood"` and another split are scored, `"ood_over_<split>"`:
+        OOD mAP over that split's.
 
     Example:
     >>> from cm_zoo.runs import generalisation
@@ -64,18 +67,21 @@ def generalisation_metrics(encode, bench, names, splits=("test", "ood")):
 
 
 def retrieval_summary(features):
-    """Mean cross-modal mAP, chance, x chance, pairs, counts of `features`
-    (`{modality: (embeddings, labels)}`, at least two modalities)."""
+    """Mean cross-modal mAP, chance, x chance, their 95% intervals, pairs
+    and counts of `features` (`{modality: (embeddings, labels)}`, at least
+    two modalities). The intervals (`"interval"`) are `retrieval_interval`'s
+    bootstrap over query items."""
     # Only mAP is reported; PR@k needs k targets per query.
     k = min(10, *(len(y) for _, y in features.values()))
     retrieval = cross_modal_retrieval(
-        features, protocol="full", within_modal=False, k=k
+        features, protocol="full", within_modal=False, k=k, per_query=True
     )
     mean = retrieval["mean"]
     return {
         "map": mean["map"],
         "chance_map": mean["chance_map"],
         "times_chance": mean["map"] / mean["chance_map"],
+        "interval": retrieval_interval(retrieval),
         "pairs": {
             f"{q}->{t}": r["map"] for (q, t), r in retrieval["pairs"].items()
         },

@@ -17,14 +17,19 @@ def test_card_shows_in_distribution_vs_ood_when_measured():
     manifest["metrics"] = {
         "generalisation": {
             "test": split,
-            "ood": {**split, "map": 0.24, "times_chance": 2.0},
+            "ood": {
+                **split,
+                "map": 0.24,
+                "times_chance": 2.0,
+                "interval": {"map": [0.2, 0.28], "times_chance": [1.7, 2.3]},
+            },
             "ood_over_test": 0.8,
         }
     }
     card = render_model_card(manifest)
     assert "## In distribution vs out of distribution" in card
-    assert "| test | 0.300 | 0.120 | 2.50 |" in card
-    assert "| ood | 0.240 | 0.120 | 2.00 |" in card
+    assert "| test | 0.300 | 0.120 | 2.50 | - |" in card
+    assert "| ood | 0.240 | 0.120 | 2.00 | 1.70-2.30 |" in card
     assert "OOD / test mAP: 0.80." in card
 
 

@@ -37,6 +37,8 @@ def test_measures_an_export_on_every_split(tmp_path):
     assert measured["splits"] == ["val", "ood", "debian_png"]
     (result,) = measured["models"].values()
     assert 0.0 < result["ood"]["map"] <= 1.0
+    low, high = result["ood"]["interval"]["times_chance"]
+    assert low <= result["ood"]["times_chance"] <= high
     assert result["ood_over_val"] == pytest.approx(
         result["ood"]["map"] / result["val"]["map"]
     )
