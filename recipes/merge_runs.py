@@ -1,4 +1,4 @@
-"""Merge trained CMPlaces runs into one run: an exact ensemble, one network.
+"""Merge trained runs into one run: an exact ensemble, one network.
 
     python recipes/merge_runs.py runs/seed0/C runs/seed1/C \
         --output runs/cmplaces_c_merged
@@ -6,13 +6,15 @@
 
 Each member is a trained run directory (`backbone.keras`,
 `run_config.json`) of the same method, preset, classes, modalities and
-data, e.g. the same `recipes/train_cmplaces.py` command at other seeds.
+data, e.g. the same `recipes/train_cmplaces.py` or
+`recipes/train_see_hear_read.py` command at other seeds.
 The output is an ordinary run directory holding one backbone of the same
 architecture with every width multiplied by the member count, whose
 features are the members' concatenated and whose logits their mean
 (`cm_zoo.runs.merge_runs`, `cm_zoo.models.merge_backbones`). Its
-`metrics.json` has the recipe's metric suite and each member's
-generalisation beside the merged model's. Takes about a minute on CPU for
+`metrics.json` has the training recipe's metric suite (CMPlaces or
+See-Hear-Read, from the preset's family) and each member's generalisation
+beside the merged model's. Takes about a minute on CPU for
 two tiny-preset runs; writes atomically, so a killed merge leaves no half
 run (rerun it).
 """

@@ -10,9 +10,9 @@ interleaved per spatial position, as Flatten lays it out) and its logits
 their mean, while the result is an ordinary backbone: it saves, exports,
 fine-tunes and takes new modalities like any other.
 
-Supported towers: `ImageTower` and `DescriptionTower` (the CMPlaces
-modalities). Members must share modalities, tower configs and upper-layer
-sharing.
+Supported towers: `ImageTower`, `DescriptionTower`, `SoundTower` and
+`TextTower` (the CMPlaces and See-Hear-Read modalities). Members must
+share modalities, tower configs and upper-layer sharing.
 
 Example:
 >>> from cm_zoo.models import CrossModalBackbone, merge_backbones
@@ -36,11 +36,15 @@ import numpy as np
 from cm_zoo.models.cross_modal_backbone import CrossModalBackbone
 from cm_zoo.towers import DescriptionTower
 from cm_zoo.towers import ImageTower
+from cm_zoo.towers import SoundTower
+from cm_zoo.towers import TextTower
 
 # Tower config fields that are widths, multiplied by the member count.
 _WIDTH_FIELDS = {
     ImageTower: ("conv_filters",),
     DescriptionTower: ("output_dim", "hidden_dim", "embedding_dim"),
+    SoundTower: ("output_dim", "conv_filters"),
+    TextTower: ("output_dim", "embedding_dim", "conv_filters"),
 }
 # Preset fields that are widths (`cm_zoo.presets` architecture configs).
 _PRESET_WIDTH_FIELDS = (
@@ -48,6 +52,8 @@ _PRESET_WIDTH_FIELDS = (
     "hidden_dim",
     "text_hidden_dim",
     "text_embedding_dim",
+    "text_conv_filters",
+    "sound_conv_filters",
 )
 # A layer whose inputs are shared by every member (pixels, hashed words).
 _SHARED = "shared"
@@ -172,15 +178,25 @@ def _pool5_blocks(backbone, count):
     """Where each member's pool5 values lie in the merged pool5.
 
     Image towers flatten `[side, side, channels]`, so the merged map puts
-    the members' channels side by side at each spatial position. A
-    description tower's pool5 follows the same layout, since fc6 reads
-    both.
+    the members' channels side by side at each spatial position. The other
+    towers' pool5 (their `to_pool5` layer) follows the same layout, since
+    fc6 reads them all.
     """
     width = backbone.layer_widths["pool5"]
     channels = width
     for tower in backbone.towers.values():
         if isinstance(tower, ImageTower):
             channels = tower.conv_filters[-1]
+    return _interleaved(width, channels, count)
+
+
+def _interleaved(width, channels, count):
+    """Member blocks of a flattened `[positions, channels]` map.
+
+    A member's value `i` (position `i // channels`) lies at its block of
+    the merged map's position, which holds `channels * count` values.
+    With `width == channels` these are the plain `_blocks`.
+    """
     position, channel = np.divmod(np.arange(width), channels)
     return [
         position * channels * count + m * channels + channel
@@ -199,12 +215,14 @@ def _fill_tower(tower, members, pool5):
     weighted = [layer for layer in weighted if _has_parameters(layer)]
     for position, layer in enumerate(weighted):
         parts = [m.get_layer(layer.name) for m in members]
-        if position == len(weighted) - 1 and isinstance(
-            tower, DescriptionTower
-        ):
+        if position == len(weighted) - 1 and not isinstance(tower, ImageTower):
             outputs = pool5  # `to_pool5`
         else:
             outputs = _blocks(parts[0].weights[-1].shape[-1], count)
+        kernel = parts[0].weights[0]
+        if inputs is not _SHARED and len(kernel.shape) >= 2:
+            # A Flatten of `[positions, channels]` may come between.
+            inputs = _interleaved(kernel.shape[-2], len(inputs[0]), count)
         _fill_layer(layer, parts, inputs, outputs)
         inputs = outputs
 

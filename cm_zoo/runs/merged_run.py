@@ -1,13 +1,14 @@
-"""A run directory holding several trained CMPlaces runs merged into one.
+"""A run directory holding several trained runs merged into one.
 
 `merge_runs` loads each member run's backbone, merges them side by side
 (`cm_zoo.models.merge_backbones`: an exact ensemble as one wider
 backbone) and writes an ordinary run directory (`backbone.keras`,
 `metrics.json`, `run_config.json`) that `recipes/export.py` exports like
-any trained run. The run config is the first member's, with the widened
-architecture in `args.architecture` and the members in `members`; the
-metrics are the training recipe's suite on the merged backbone, plus each
-member's own `generalisation` for comparison.
+any trained run, CMPlaces or See-Hear-Read. The run config is the first
+member's, with the widened architecture in `args.architecture` and the
+members in `members`; the metrics are the training recipe's suite on the
+merged backbone (its preset family's), plus each member's own
+`generalisation` for comparison.
 """
 
 import time
@@ -16,6 +17,7 @@ from cm_zoo import presets
 from cm_zoo.data import clipart_benchmark
 from cm_zoo.models import merge_backbones
 from cm_zoo.models.merge import widened_preset_fields
+from cm_zoo.runs import see_hear_read_training
 from cm_zoo.runs.cmplaces_job import CMPlacesJob
 from cm_zoo.runs.cmplaces_run_metrics import evaluate_backbone
 from cm_zoo.runs.generalisation import backbone_encoder
@@ -129,7 +131,22 @@ def _merged_config(runs, configs):
 
 
 def _metrics(merged, backbones, bench, config):
-    """The recipe's metric suite and generalisation, members' alongside."""
+    """The family's metric suite and generalisation, members' alongside."""
+    if presets.get(config["preset"]).family == "see_hear_read":
+        metrics = see_hear_read_training.evaluate(merged, bench)
+        names = list(see_hear_read_training.ENCODERS)
+        splits = ("val", "test", "ood")
+    else:
+        metrics, names, splits = _cmplaces_metrics(merged, bench, config)
+    metrics["generalisation"]["members"] = [
+        generalisation_metrics(backbone_encoder(b), bench, names, splits)
+        for b in backbones
+    ]
+    return metrics
+
+
+def _cmplaces_metrics(merged, bench, config):
+    """The CMPlaces recipe's suite; its modalities and splits scored."""
     args = config["args"]
     names = config["modalities"]
     job = CMPlacesJob(
@@ -144,12 +161,10 @@ def _metrics(merged, backbones, bench, config):
     )
     splits = tuple(dict.fromkeys(("val", job.eval_split, "ood")))
     metrics = evaluate_backbone(merged, bench, names, job)
-    scores = generalisation_metrics(
-        backbone_encoder(merged), bench, names, splits
+    metrics.update(
+        eval_split=job.eval_split,
+        generalisation=generalisation_metrics(
+            backbone_encoder(merged), bench, names, splits
+        ),
     )
-    scores["members"] = [
-        generalisation_metrics(backbone_encoder(b), bench, names, splits)
-        for b in backbones
-    ]
-    metrics.update(eval_split=job.eval_split, generalisation=scores)
-    return metrics
+    return metrics, names, splits
