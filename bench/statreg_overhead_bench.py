@@ -329,7 +329,7 @@ def main():
     ratios, fractions = train_step_overhead(
         "cmplaces_alexnet_tiny", args.batch_size, repeats, inner, rng
     )
-    if args.paper and not args.quick:
+    if args.paper:
         paper, _ = train_step_overhead(
             "cmplaces_alexnet_paper", args.paper_batch_size, 5, 1, rng
         )

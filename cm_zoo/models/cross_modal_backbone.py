@@ -152,9 +152,10 @@ class CrossModalBackbone(keras.Model):
             training: bool. Training mode of the towers and dropout.
             pre_dropout: bool. When training, return for `fc6` and `fc7`
                 the activations the same weights give without dropout (as
-                in inference; `fc7` then takes one more pass of fc7, on
-                the undropped `fc6`), the features that StatReg priors are
-                fitted on. The logits still come from the dropped-out path.
+                in inference; fc7 takes the undropped `fc6` in the same
+                matmul as the dropped-out one), the features that StatReg
+                priors are fitted on. The logits still come from the
+                dropped-out path.
                 Defaults to `False`.
         """
         tower = self.towers[self._check_modality(modality)]
@@ -164,17 +165,19 @@ class CrossModalBackbone(keras.Model):
         fc6_activation, fc6_out = fc6(
             pool5, training=training, return_activation=True
         )
-        fc7_out = fc7(fc6_out, training=training)
-        features = {
+        pre_dropout = bool(pre_dropout and training)
+        if pre_dropout:  # both fc7 passes in one matmul
+            fc7_out, fc7_activation = fc7(
+                fc6_out, training=training, undropped_inputs=fc6_activation
+            )
+        else:
+            fc7_out = fc7(fc6_out, training=training)
+        return {
             POOL5: pool5,
-            FC6: fc6_out,
-            FC7: fc7_out,
+            FC6: fc6_activation if pre_dropout else fc6_out,
+            FC7: fc7_activation if pre_dropout else fc7_out,
             LOGITS: classifier(fc7_out),
         }
-        if pre_dropout and training:
-            features[FC6] = fc6_activation
-            features[FC7] = fc7(fc6_activation, training=False)
-        return features
 
     def encoder(self, modality):
         """A functional model of one modality's path, sharing weights."""

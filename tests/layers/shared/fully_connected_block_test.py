@@ -56,3 +56,24 @@ def test_image_preprocessing_contract_and_range():
 def test_bad_block_config(bad):
     with pytest.raises(ValueError, match=list(bad)[0]):
         FullyConnectedBlock(**{"hidden_dim": 3, **bad})
+
+
+@pytest.mark.parametrize("input_dim, units", [(16, 64), (1024, 1024)])
+def test_undropped_inputs_get_the_activation_without_dropout(input_dim, units):
+    """Small kernels take two matmuls, from 2**20 elements one is shared."""
+    block = FullyConnectedBlock(units, dropout=0.5)
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(8, input_dim)).astype("float32")
+    clean = rng.normal(size=(5, input_dim)).astype("float32")
+    activation, output, undropped = block(
+        x, training=True, return_activation=True, undropped_inputs=clean
+    )
+    np.testing.assert_allclose(activation, block(x), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(undropped, block(clean), rtol=1e-5, atol=1e-5)
+    assert (output.numpy() == 0).mean() > (activation.numpy() == 0).mean() + 0.2
+    output, undropped = block(x, training=True, undropped_inputs=clean)
+    assert tuple(output.shape) == (8, units)
+    assert tuple(undropped.shape) == (5, units)
+    inputs = keras.Input((input_dim,))
+    symbolic = block(inputs, undropped_inputs=keras.Input((input_dim,)))
+    assert [tuple(t.shape) for t in symbolic] == [(None, units)] * 2
