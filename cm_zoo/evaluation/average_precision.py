@@ -242,17 +242,23 @@ def _chunk_metrics(products, inverse_norms, q_labels, t_labels, exclude, k):
     """
     n = products.shape[0]
     cosine = _checks.scale_to_cosine(products, *inverse_norms)
-    relevant = q_labels[:, None] == t_labels[None, :]  # [n, N]
     np.clip(cosine, -1.0, 1.0, out=cosine)
     # Negate so that the best target sorts first; -0.0 + 0.0 is +0.0.
     np.negative(cosine, out=cosine)
     cosine += np.float32(0.0)
     keys = cosine.view(np.int32)  # [n, N], same buffer
     # Negative floats order backwards as ints: flip their magnitude bits.
-    keys ^= (keys >> 31) & np.int32(0x7FFFFFFF)
+    scratch = np.right_shift(keys, 31)  # [n, N] int32, filled in place
+    scratch &= np.int32(0x7FFFFFFF)
+    keys ^= scratch
     # |cosine| <= 1 keeps bit 30 clear, so the shift cannot overflow.
     keys <<= 1
-    keys |= relevant  # ties: the irrelevant (even) key sorts first.
+    # Ties: the irrelevant (even) key sorts first. The relevance bit is
+    # written as int32 into the scratch, not cast from a bool array.
+    np.equal(
+        q_labels[:, None], t_labels[None, :], out=scratch, casting="unsafe"
+    )
+    keys |= scratch
     if exclude is not None:
         keys[np.arange(n), exclude] = _EXCLUDED_KEY
     keys.sort(axis=1)  # ascending: best target first
