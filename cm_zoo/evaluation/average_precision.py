@@ -153,10 +153,12 @@ def _query_metrics(
     ):
         for start in range(0, num_queries, chunk_size):
             rows = slice(start, min(start + chunk_size, num_queries))
+            products = active.block(rows.stop - rows.start, num_targets)
+            np.matmul(queries[rows], targets.T, out=products)  # [n, N]
             active.rank(
                 out,
                 rows,
-                queries[rows] @ targets.T,  # [n, N] dot products
+                products,
                 (inv_q[rows], inv_t),
                 (q_labels[rows], t_labels),
                 None if self_indices is None else self_indices[rows],
@@ -174,14 +176,18 @@ class _BlockRanker:
     the GIL) and returns at once, so that the caller's next BLAS matmul
     runs during the ranking instead of BLAS's threads spinning through it.
     Finishing first keeps the caller's Python work out of the workers' way
-    (the GIL) and at most two blocks alive. Used as a context manager:
-    leaving it finishes the last block.
+    (the GIL) and at most two blocks alive, in the two buffers that `block`
+    hands out in turn. Used as a context manager: leaving it finishes the
+    last block.
     """
 
     def __init__(self):
         self._workers = os.cpu_count() or 1
         self._pool = futures.ThreadPoolExecutor(self._workers)
         self._pending = None  # (out, rows, futures) of the last block
+        # Two flat buffers, used in turn: one may hold the pending block.
+        self._buffers = [np.empty(0, np.float32) for _ in range(2)]
+        self._next_buffer = 0
 
     def __enter__(self):
         return self
@@ -192,6 +198,21 @@ class _BlockRanker:
                 self._finish_pending()
         finally:
             self._pool.shutdown(cancel_futures=True)
+
+    def block(self, num_rows, num_targets):
+        """A float32 `[num_rows, num_targets]` array for the next block.
+
+        The two buffers are reused in turn, so the caller must `rank` each
+        block before asking for the next one: the buffer handed out then
+        is the block before last's, which that `rank` finished. Reusing
+        them spares a fresh allocation (and its page faults) per block.
+        """
+        size = num_rows * num_targets
+        index = self._next_buffer
+        if self._buffers[index].size < size:
+            self._buffers[index] = np.empty(size, np.float32)
+        self._next_buffer = 1 - index
+        return self._buffers[index][:size].reshape(num_rows, num_targets)
 
     def rank(self, out, rows, products, inverse_norms, labels, exclude, k):
         """Ranks `products` `[n, N]` into `out[...][rows]` (in the background).
