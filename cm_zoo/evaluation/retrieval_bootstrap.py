@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from cm_zoo.evaluation import _checks
+
 # Bootstrap samples drawn at a time (bounds the index arrays' memory).
 _BLOCK = 100
 
@@ -63,8 +65,7 @@ def retrieval_interval(retrieval, *, resamples=1000, confidence=0.95, seed=0):
             "`retrieval` has no cross-modal pair to resample. "
             f"Received pairs: {list(per_query)}"
         )
-    if isinstance(resamples, bool) or not isinstance(resamples, int):
-        raise ValueError(f"`resamples` must be an int. Received: {resamples!r}")
+    resamples = _checks.check_positive_int(resamples, "resamples")
     if resamples < 2:
         raise ValueError(f"`resamples` must be >= 2. Received: {resamples}")
     if not 0.0 < confidence < 1.0:
