@@ -135,7 +135,7 @@ def _metrics(merged, backbones, bench, config):
     if presets.get(config["preset"]).family == "see_hear_read":
         metrics = see_hear_read_training.evaluate(merged, bench)
         names = list(see_hear_read_training.ENCODERS)
-        splits = ("val", "test", "ood")
+        splits = see_hear_read_training.GENERALISATION_SPLITS
     else:
         metrics, names, splits = _cmplaces_metrics(merged, bench, config)
     metrics["generalisation"]["members"] = [

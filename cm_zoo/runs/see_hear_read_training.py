@@ -41,6 +41,8 @@ LOSSES = {
     "both": ("See-Hear-Read: model transfer + ranking", 1.0, 1.0),
 }
 ENCODERS = (modalities.CLIPART, modalities.SOUND, modalities.DESCRIPTION)
+# Splits of the run's `generalisation` metrics.
+GENERALISATION_SPLITS = ("val", "test", "ood")
 # Where a run directory caches its spoken-lexicon renders.
 SPOKEN_CACHE = "spoken_lexicon"
 
@@ -269,7 +271,7 @@ def evaluate(backbone, bench):
         backbone_encoder(backbone),
         bench,
         list(ENCODERS),
-        splits=("val", "test", "ood"),
+        splits=GENERALISATION_SPLITS,
     )
     return metrics
 
