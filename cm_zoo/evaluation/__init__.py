@@ -6,6 +6,7 @@ Functions take embeddings (NumPy arrays keyed by modality), never models.
 from cm_zoo.evaluation.average_precision import chance_average_precision
 from cm_zoo.evaluation.average_precision import query_average_precision
 from cm_zoo.evaluation.classifier_transfer import classifier_transfer_accuracy
+from cm_zoo.evaluation.interval_plot import plot_times_chance
 from cm_zoo.evaluation.invariance import modality_invariance
 from cm_zoo.evaluation.invariance import plot_tsne
 from cm_zoo.evaluation.inversion_grid import draw_inversion_grid
@@ -64,6 +65,7 @@ __all__ = [
     "modality_invariance",
     "pair_label",
     "paired_ranks",
+    "plot_times_chance",
     "plot_tsne",
     "predict_linear_probe",
     "quantize_png",

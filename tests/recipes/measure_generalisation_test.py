@@ -32,7 +32,9 @@ def test_measures_an_export_on_every_split(tmp_path):
     recipe.main(
         [str(model_dir), "--splits", "val", "ood", "debian_png"]
         + ["--output", str(output), "--transcript-ceiling"]
+        + ["--plot", str(tmp_path / "measured.png")]
     )
+    assert (tmp_path / "measured.png").stat().st_size > 0
     measured = json.loads(output.read_text())
     assert measured["splits"] == ["val", "ood", "debian_png"]
     (result,) = measured["models"].values()
