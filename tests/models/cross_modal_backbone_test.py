@@ -212,6 +212,41 @@ def test_from_preset_builds_the_preset_architecture():
         CrossModalBackbone.from_preset("cmplaces_vgg_huge")
 
 
+@pytest.mark.parametrize("share_upper", [True, False])
+def test_encode_modalities_is_encode_of_each(share_upper):
+    backbone = small_backbone(share_upper=share_upper)
+    x = {m: v[: 2 + i] for i, (m, v) in enumerate(batch(6).items())}
+    together = backbone.encode_modalities(x)
+    assert list(together) == list(x)
+    for modality, inputs in x.items():
+        alone = backbone.encode(modality, inputs)
+        for layer in LAYER_NAMES:
+            np.testing.assert_allclose(
+                together[modality][layer], alone[layer], rtol=1e-5, atol=1e-6
+            )
+
+
+def test_encode_modalities_drops_out_all_but_the_pre_dropout_ones():
+    backbone = CrossModalBackbone(
+        {m: image_tower(f"{m}_tower") for m in ("clipart", "sketch")},
+        num_classes=3,
+        hidden_dim=64,
+        dropout=0.5,
+    )
+    x = {m: batch(8)[m] for m in ("clipart", "sketch")}
+    inference = backbone.encode_modalities(x)
+    training = backbone.encode_modalities(
+        x, training=True, pre_dropout=["sketch"]
+    )
+    for layer in (FC6, FC7):
+        np.testing.assert_allclose(
+            training["sketch"][layer], inference["sketch"][layer], rtol=1e-5
+        )
+        assert not np.allclose(
+            training["clipart"][layer], inference["clipart"][layer]
+        )
+
+
 def test_pre_dropout_features_equal_inference_ones_when_training():
     backbone = CrossModalBackbone(
         {"sketch": image_tower("sketch_tower")},

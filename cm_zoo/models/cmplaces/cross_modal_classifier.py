@@ -19,7 +19,7 @@ class CrossModalClassifier(Task):
     The regularized activations are those the same weights give without
     dropout, as when the priors were fitted (in inference mode); the
     logits still come from the dropped-out path
-    (`CrossModalBackbone.encode(..., pre_dropout=True)`).
+    (`CrossModalBackbone.encode_modalities(..., pre_dropout=...)`).
 
     Inputs are a dict keyed by modality that may hold any subset of the
     backbone's modalities: absent modalities are skipped, never zero-filled
@@ -118,23 +118,22 @@ class CrossModalClassifier(Task):
                 "CrossModalClassifier expects a non-empty dict keyed by "
                 f"modality. Received: {type(inputs).__name__}"
             )
-        logits, statreg_calls = {}, []
-        for modality in sorted(inputs):
-            regularized = bool(self.regularizers) and (
-                modality in self.regularized_modalities
-            )
-            features = self.backbone.encode(
-                modality,
-                inputs[modality],
-                training=training,
-                pre_dropout=regularized,
-            )
-            if regularized:
-                statreg_calls.extend(
-                    (regularizer, features[layer])
-                    for layer, regularizer in self.regularizers.items()
-                )
-            logits[modality] = features[LOGITS]
+        regularized = (
+            [m for m in sorted(inputs) if m in self.regularized_modalities]
+            if self.regularizers
+            else []
+        )
+        features = self.backbone.encode_modalities(
+            {m: inputs[m] for m in sorted(inputs)},
+            training=training,
+            pre_dropout=regularized,
+        )
+        statreg_calls = [
+            (regularizer, features[modality][layer])
+            for modality in regularized
+            for layer, regularizer in self.regularizers.items()
+        ]
+        logits = {m: f[LOGITS] for m, f in features.items()}
         if training:
             # All layers and modalities in one XLA call; each layer adds its
             # losses in sorted modality order, as if called one by one.
