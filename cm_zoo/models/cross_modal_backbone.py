@@ -171,7 +171,7 @@ class CrossModalBackbone(keras.Model):
         run them once, on their pool5 batches concatenated, so that a step
         reads the fc6 and fc7 kernels once rather than once per modality
         (with the paper preset's 9216 x 4096 fc6, a Method A or C training
-        step took 10-12% less time on 2 CPU cores). Dropout then draws one
+        step took 8-13% less time on 2 CPU cores). Dropout then draws one
         mask over the concatenated batch.
 
         Args:
