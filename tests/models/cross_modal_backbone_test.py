@@ -226,6 +226,23 @@ def test_encode_modalities_is_encode_of_each(share_upper):
             )
 
 
+def test_joined_modalities_draw_the_dropout_masks_of_separate_calls():
+    backbones = []
+    for _ in range(2):  # same weights and the same dropout seeds
+        keras.utils.set_random_seed(3)
+        backbones.append(small_backbone())
+    x = batch(4)
+    joined = backbones[0].encode_modalities(x, training=True)
+    for modality, inputs in x.items():
+        alone = backbones[1].encode(modality, inputs, training=True)
+        for layer in LAYER_NAMES:
+            np.testing.assert_allclose(
+                joined[modality][layer], alone[layer], rtol=1e-5, atol=1e-6
+            )
+    inference = backbones[0].encode("sketch", x["sketch"])
+    assert not np.allclose(joined["sketch"][FC7], inference[FC7])
+
+
 def test_encode_modalities_drops_out_all_but_the_pre_dropout_ones():
     backbone = CrossModalBackbone(
         {m: image_tower(f"{m}_tower") for m in ("clipart", "sketch")},

@@ -37,6 +37,11 @@ class FullyConnectedBlock(keras.layers.Layer):
             dropout, e.g. StatReg's view of a layer during training. With
             a kernel of 2**20 elements or more it shares the matmul of
             `inputs` (the kernel is read once). Defaults to `None`.
+        row_groups: optional list of int. `inputs` is these consecutive
+            groups of rows (e.g. one per modality): dropout draws one mask
+            per group, in order, exactly as one call per group would, so
+            that joining the groups into one matmul leaves the training
+            randomness unchanged. Defaults to `None` (one group).
 
     Input shape:
         `(batch_size, input_dim)`.
@@ -97,6 +102,7 @@ class FullyConnectedBlock(keras.layers.Layer):
         training=None,
         return_activation=False,
         undropped_inputs=None,
+        row_groups=None,
     ):
         if undropped_inputs is None:
             activation = self._dense(inputs)
@@ -106,12 +112,18 @@ class FullyConnectedBlock(keras.layers.Layer):
         else:
             # One matmul for both batches: the kernel is read once, forward
             # and backward, instead of once per batch.
-            both = self._dense(
-                keras.ops.concatenate([inputs, undropped_inputs], axis=0)
+            sizes = [keras.ops.shape(x)[0] for x in (inputs, undropped_inputs)]
+            both = self._dense(join_rows([inputs, undropped_inputs]))
+            activation, undropped = split_rows(both, sizes)
+        if row_groups is None:
+            output = self._dropout(activation, training=training)
+        else:  # masks drawn group by group, as separate calls draw them
+            output = join_rows(
+                [
+                    self._dropout(rows, training=training)
+                    for rows in split_rows(activation, row_groups)
+                ]
             )
-            batch_size = keras.ops.shape(inputs)[0]
-            activation, undropped = both[:batch_size], both[batch_size:]
-        output = self._dropout(activation, training=training)
         outputs = (activation, output) if return_activation else (output,)
         if undropped_inputs is not None:
             outputs += (undropped,)
@@ -126,6 +138,7 @@ class FullyConnectedBlock(keras.layers.Layer):
         training=None,
         return_activation=False,
         undropped_inputs=None,
+        row_groups=None,
     ):
         output = keras.KerasTensor(
             self.compute_output_shape(inputs.shape), dtype=self.compute_dtype
@@ -152,3 +165,21 @@ class FullyConnectedBlock(keras.layers.Layer):
             }
         )
         return config
+
+
+def join_rows(batches):
+    """The batches as one, along the rows (the batch itself if alone)."""
+    if len(batches) == 1:
+        return batches[0]
+    return keras.ops.concatenate(batches, axis=0)
+
+
+def split_rows(batch, sizes):
+    """`join_rows`' inverse: consecutive groups of `sizes` rows each."""
+    if len(sizes) == 1:
+        return [batch]
+    groups, start = [], 0
+    for size in sizes:
+        groups.append(batch[start : start + size])
+        start = start + size
+    return groups
