@@ -115,7 +115,7 @@ class FullyConnectedBlock(keras.layers.Layer):
             sizes = [keras.ops.shape(x)[0] for x in (inputs, undropped_inputs)]
             both = self._dense(join_rows([inputs, undropped_inputs]))
             activation, undropped = split_rows(both, sizes)
-        if row_groups is None:
+        if row_groups is None or not training:
             output = self._dropout(activation, training=training)
         else:  # masks drawn group by group, as separate calls draw them
             output = join_rows(
