@@ -225,7 +225,7 @@ class CrossModalBackbone(keras.Model):
         dropout, in the same matmul as the dropped-out batch.
         """
         fc6, fc7, classifier = self.upper_layers_for(group[0])
-        sizes = [keras.ops.shape(pool5[m])[0] for m in group]
+        sizes = _row_counts([pool5[m] for m in group])
         fc6_activation, fc6_out = fc6(
             join_rows([pool5[m] for m in group]),
             training=training,
@@ -368,4 +368,16 @@ def _make_upper_layers(prefix, num_classes, hidden_dim, dropout, dtype):
             for name in (FC6, FC7)
         ),
         keras.layers.Dense(num_classes, dtype=dtype, name=prefix + CLASSIFIER),
+    ]
+
+
+def _row_counts(batches):
+    """The rows of each batch; all tensors when there are several, since a
+    layer call argument may not mix static ints with tensors (a sound
+    tower's batch size is dynamic where an image tower's is static)."""
+    if len(batches) == 1:
+        return [keras.ops.shape(batches[0])[0]]
+    return [
+        keras.ops.convert_to_tensor(keras.ops.shape(batch)[0], "int32")
+        for batch in batches
     ]

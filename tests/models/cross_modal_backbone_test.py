@@ -14,6 +14,7 @@ from cm_zoo.models import CrossModalBackbone
 from cm_zoo.models import CrossModalClassifier
 from cm_zoo.towers import DescriptionTower
 from cm_zoo.towers import ImageTower
+from cm_zoo.towers import SoundTower
 from cm_zoo.towers import registry
 from tests import test_case
 
@@ -241,6 +242,57 @@ def test_joined_modalities_draw_the_dropout_masks_of_separate_calls():
             )
     inference = backbones[0].encode("sketch", x["sketch"])
     assert not np.allclose(joined["sketch"][FC7], inference[FC7])
+
+
+def test_encode_modalities_joins_towers_of_static_and_dynamic_batch():
+    """A sound tower's pool5 has a dynamic batch size where an image
+    tower's is static; both still run the shared layers together."""
+    import tensorflow as tf
+
+    backbone = CrossModalBackbone(
+        {
+            "clipart": image_tower("clipart_tower"),
+            "sound": SoundTower(
+                16,
+                num_frames=27,
+                frame_length=32,
+                frame_step=16,
+                conv_filters=[4, 4, 4],
+                pool_size=3,
+                name="sound_tower",
+            ),
+        },
+        num_classes=3,
+        hidden_dim=8,
+    )
+    x = {
+        "clipart": tf.constant(batch(4)["clipart"]),
+        "sound": tf.constant(
+            np.random.default_rng(0).uniform(-1, 1, (3, 900)), "float32"
+        ),
+    }
+    encode = tf.function(
+        lambda clipart, sound: backbone.encode_modalities(
+            {"clipart": clipart, "sound": sound},
+            training=True,
+            pre_dropout=["sound"],
+        ),
+        input_signature=[
+            tf.TensorSpec((4, 32, 32, 3), "uint8"),
+            tf.TensorSpec((None, None), "float32"),  # batch size unknown
+        ],
+    )
+    joined = encode(x["clipart"], x["sound"])
+    assert {m: tuple(f[FC7].shape) for m, f in joined.items()} == {
+        "clipart": (4, 8),
+        "sound": (3, 8),
+    }
+    np.testing.assert_allclose(
+        joined["sound"][FC7],
+        backbone.encode("sound", x["sound"])[FC7],
+        rtol=1e-5,
+        atol=1e-6,
+    )
 
 
 def test_encode_modalities_drops_out_all_but_the_pre_dropout_ones():
