@@ -21,6 +21,19 @@ TEXTS = [
 ]
 
 
+def tiny_sound_tower():
+    """A SoundTower with a 16-d pool5 over short clips (~0.03 s windows)."""
+    return SoundTower(
+        output_dim=16,
+        num_frames=27,
+        frame_length=32,
+        frame_step=16,
+        conv_filters=[4, 4, 4],
+        pool_size=3,
+        name="sound_tower",
+    )
+
+
 def build_tiny_backbone(*, fit_drawing=False, wordnet_concepts=False):
     """sketch (batch-norm AlexNet), description and sound towers; pool5 16.
 
@@ -45,15 +58,7 @@ def build_tiny_backbone(*, fit_drawing=False, wordnet_concepts=False):
             wordnet_concepts=wordnet_concepts,
             name="description_tower",
         ),
-        "sound": SoundTower(
-            output_dim=16,
-            num_frames=27,
-            frame_length=32,
-            frame_step=16,
-            conv_filters=[4, 4, 4],
-            pool_size=3,
-            name="sound_tower",
-        ),
+        "sound": tiny_sound_tower(),
     }
     return CrossModalBackbone(
         towers, num_classes=len(CLASS_NAMES), hidden_dim=8, dropout=0.5

@@ -14,9 +14,9 @@ from cm_zoo.models import CrossModalBackbone
 from cm_zoo.models import CrossModalClassifier
 from cm_zoo.towers import DescriptionTower
 from cm_zoo.towers import ImageTower
-from cm_zoo.towers import SoundTower
 from cm_zoo.towers import registry
 from tests import test_case
+from tests.export.export_fixtures import tiny_sound_tower
 
 
 def image_tower(name):
@@ -252,15 +252,7 @@ def test_encode_modalities_joins_towers_of_static_and_dynamic_batch():
     backbone = CrossModalBackbone(
         {
             "clipart": image_tower("clipart_tower"),
-            "sound": SoundTower(
-                16,
-                num_frames=27,
-                frame_length=32,
-                frame_step=16,
-                conv_filters=[4, 4, 4],
-                pool_size=3,
-                name="sound_tower",
-            ),
+            "sound": tiny_sound_tower(),
         },
         num_classes=3,
         hidden_dim=8,

@@ -7,8 +7,8 @@ from cm_zoo.losses import symmetric_cosine_ranking_loss
 from cm_zoo.models import CrossModalBackbone
 from cm_zoo.models.see_hear_read import SeeHearReadModel
 from cm_zoo.towers import ImageTower
-from cm_zoo.towers import SoundTower
 from cm_zoo.towers import TextTower
+from tests.export.export_fixtures import tiny_sound_tower
 
 NUM_CLASSES = 3
 
@@ -21,15 +21,7 @@ def _backbone(dropout=0.0):
         conv1_strides=1,
         name="clipart_tower",
     )
-    sound = SoundTower(
-        16,
-        num_frames=27,
-        frame_length=32,
-        frame_step=16,
-        conv_filters=[4, 4, 4],
-        pool_size=3,
-        name="sound_tower",
-    )
+    sound = tiny_sound_tower()
     text = TextTower(
         16,
         num_buckets=32,
