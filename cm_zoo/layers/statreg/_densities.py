@@ -12,6 +12,13 @@ analytic input gradients (for the GMM `-sum_k r_k (x - mu_k) / var_k`, `r`
 the responsibilities), wired in by `tf.custom_gradient`: a training step's
 StatReg is one call and a few graph ops per input instead of the ~200 per
 evaluation of an autodiffed expansion.
+
+Each family splits its density into prior-only terms (`Density.prior_terms`:
+for the GMM the precisions, the centered scaled means, the normalizers) and
+the per-batch kernel that takes them (`Density.log_prob_and_gradient`), so a
+StatReg layer can hold the terms in weights instead of recomputing them on
+every step (for the GMM a log, a reciprocal and three products over `[K, D]`,
+a quarter of the kernel's time at the tiny preset).
 """
 
 import math
@@ -24,7 +31,7 @@ from tensorflow_probability import distributions as tfd
 NUM_EXACT = 2
 
 
-def _mixture_terms(logits, means, variances):
+def diagonal_gmm_terms(logits, means, variances):
     """Prior-only terms of the expanded quadratic form.
 
     Returns:
@@ -85,12 +92,15 @@ def diagonal_gmm_component_log_prob(x, logits, means, variances):
     Returns:
         `[B, K]` tensor; `reduce_logsumexp` over the last axis is `log p(x)`.
     """
-    terms = _mixture_terms(logits, means, variances)
+    terms = diagonal_gmm_terms(logits, means, variances)
     return _expanded_log_joint(x - terms[0], terms)
 
 
-def diagonal_gmm_log_prob_and_gradient(x, logits, means, variances):
+def diagonal_gmm_log_prob_and_gradient(x, parameters, terms):
     """`(log p(x) [B], d log p(x) / dx [B, D])`, dominant terms exact.
+
+    `parameters` are `(logits, means, variances)` and `terms` their
+    `diagonal_gmm_terms`.
 
     The expanded quadratic form loses accuracy when the components sit many
     standard deviations from the mixture mean. The `NUM_EXACT` components
@@ -101,7 +111,7 @@ def diagonal_gmm_log_prob_and_gradient(x, logits, means, variances):
     log-densities) is expanded about the nearest component: two
     `[B, K] x [K, D]` matmuls over the other components' responsibilities.
     """
-    terms = _mixture_terms(logits, means, variances)
+    means = parameters[1]
     center, precisions, scaled_means, log_normalized_weights, _ = terms
     approximate = _expanded_log_joint(x - center, terms)  # [B, K]
     num_components = means.shape[0]
@@ -158,7 +168,10 @@ def diagonal_gmm_log_prob(x, logits, means, variances):
         means: `[K, D]` component means (static `K`).
         variances: `[K, D]` positive component variances.
     """
-    return diagonal_gmm_log_prob_and_gradient(x, logits, means, variances)[0]
+    parameters = (logits, means, variances)
+    return diagonal_gmm_log_prob_and_gradient(
+        x, parameters, diagonal_gmm_terms(*parameters)
+    )[0]
 
 
 def gaussian_log_prob(x, mean, precision_cholesky):
@@ -171,31 +184,42 @@ def gaussian_log_prob(x, mean, precision_cholesky):
     Returns:
         `[B]` tensor.
     """
-    return _whitened_gaussian_log_prob(x, mean, precision_cholesky)[0]
+    parameters = (mean, precision_cholesky)
+    terms = gaussian_terms(*parameters)
+    return _whitened_gaussian_log_prob(x, parameters, terms)[0]
 
 
-def gaussian_log_prob_and_gradient(x, mean, precision_cholesky):
-    """`(log N(x) [B], d log N(x) / dx = -(x - mean) W W^T [B, D])`."""
-    log_prob, whitened = _whitened_gaussian_log_prob(
-        x, mean, precision_cholesky
-    )
-    gradient = tf.matmul(whitened, precision_cholesky, transpose_b=True)
-    return log_prob, -gradient
+def gaussian_terms(mean, precision_cholesky):
+    """Prior-only terms of `gaussian_log_prob`.
 
-
-def _whitened_gaussian_log_prob(x, mean, precision_cholesky):
-    """`(log N(x) [B], (x - mean) W [B, D])`."""
-    dim = tf.cast(tf.shape(mean)[-1], x.dtype)
-    whitened = tf.matmul(x - mean, precision_cholesky)  # [B, D]
-    quadratic = tf.reduce_sum(tf.square(whitened), axis=-1)  # [B]
+    Returns:
+        `(log_normalizer,)`: the scalar `log det(P) / 2 - D/2 log(2 pi)`.
+    """
+    dim = tf.cast(tf.shape(mean)[-1], mean.dtype)
     half_log_det_precision = tf.reduce_sum(
         tf.math.log(tf.abs(tf.linalg.diag_part(precision_cholesky)))
     )
-    log_prob = (
-        -0.5 * (dim * math.log(2.0 * math.pi) + quadratic)
-        + half_log_det_precision
-    )
-    return log_prob, whitened
+    return (half_log_det_precision - 0.5 * dim * math.log(2.0 * math.pi),)
+
+
+def gaussian_log_prob_and_gradient(x, parameters, terms):
+    """`(log N(x) [B], d log N(x) / dx = -(x - mean) W W^T [B, D])`.
+
+    `parameters` are `(mean, precision_cholesky)` and `terms` their
+    `gaussian_terms`.
+    """
+    log_prob, whitened = _whitened_gaussian_log_prob(x, parameters, terms)
+    gradient = tf.matmul(whitened, parameters[1], transpose_b=True)
+    return log_prob, -gradient
+
+
+def _whitened_gaussian_log_prob(x, parameters, terms):
+    """`(log N(x) [B], (x - mean) W [B, D])`."""
+    mean, precision_cholesky = parameters
+    (log_normalizer,) = terms
+    whitened = tf.matmul(x - mean, precision_cholesky)  # [B, D]
+    quadratic = tf.reduce_sum(tf.square(whitened), axis=-1)  # [B]
+    return log_normalizer - 0.5 * quadratic, whitened
 
 
 def diagonal_gmm_distribution(logits, means, variances):
@@ -225,12 +249,15 @@ def gaussian_distribution(mean, precision_cholesky):
 class Density(typing.NamedTuple):
     """A prior family: its kernels, its reference and its parameter names.
 
-    `log_prob(x, *parameters)`, `log_prob_and_gradient(x, *parameters)`
-    (the density and its input gradient, traced in the XLA call of
-    `mean_negative_log_likelihoods`) and `distribution(*parameters)` take
-    the parameters in the order of `parameters`, which are also the
-    attribute names under which a prior and its StatReg layer hold them.
-    `name` keys the family in that XLA call.
+    `log_prob(x, *parameters)`, `prior_terms(*parameters)` and
+    `distribution(*parameters)` take the parameters in the order of
+    `parameters`, which are also the attribute names under which a prior
+    and its StatReg layer hold them. `prior_terms` returns what the
+    density needs of the prior alone, in the order of `terms` (the names
+    under which a StatReg layer caches them);
+    `log_prob_and_gradient(x, parameters, terms)` is the density and its
+    input gradient given both tuples (traced in the XLA call of
+    `mean_negative_log_likelihoods`). `name` keys the family in that call.
     """
 
     name: str
@@ -238,6 +265,8 @@ class Density(typing.NamedTuple):
     log_prob_and_gradient: typing.Callable
     distribution: typing.Callable
     parameters: tuple
+    prior_terms: typing.Callable
+    terms: tuple
 
 
 GAUSSIAN = Density(
@@ -246,6 +275,8 @@ GAUSSIAN = Density(
     gaussian_log_prob_and_gradient,
     gaussian_distribution,
     ("mean", "precision_cholesky"),
+    gaussian_terms,
+    ("log_normalizer",),
 )
 DIAGONAL_GMM = Density(
     "diagonal_gmm",
@@ -253,6 +284,14 @@ DIAGONAL_GMM = Density(
     diagonal_gmm_log_prob_and_gradient,
     diagonal_gmm_distribution,
     ("logits", "means", "variances"),
+    diagonal_gmm_terms,
+    (
+        "center",
+        "precisions",
+        "scaled_means",
+        "log_normalized_weights",
+        "mean_terms",
+    ),
 )
 _FAMILIES = {family.name: family for family in (GAUSSIAN, DIAGONAL_GMM)}
 
@@ -262,25 +301,28 @@ def mean_negative_log_likelihoods(evaluations):
 
     The StatReg loss of every input under its prior, and its analytic input
     gradient, come from one XLA-compiled call; the inputs of one prior are
-    concatenated and evaluated together, so its prior-only terms are
-    computed once for all of them.
+    concatenated and evaluated together.
 
     Args:
-        evaluations: list of `(density, xs, parameters, weight)`: a
+        evaluations: list of `(density, xs, parameters, terms, weight)`: a
             `Density`, a list of `[B_i, D]` inputs, that density's
-            parameters and a Python float.
+            parameters, their `density.prior_terms` (or `None`: computed in
+            the call, once for all of `xs`) and a Python float.
 
     Returns:
         The scalar losses of every input, flat, in order. Only the inputs
-        get gradients; the parameters get none.
+        get gradients; the parameters and terms get none.
     """
-    families = tuple(density.name for density, _, _, _ in evaluations)
-    sizes = [len(xs) for _, xs, _, _ in evaluations]
-    parameters = tuple(
-        tuple(tf.convert_to_tensor(p) for p in group)
-        for _, _, group, _ in evaluations
+    families = tuple(density.name for density, *_ in evaluations)
+    sizes = [len(xs) for _, xs, *_ in evaluations]
+    priors = tuple(
+        (
+            _tensors(parameters),
+            None if terms is None else _tensors(terms),
+        )
+        for _, _, parameters, terms, _ in evaluations
     )
-    weights = tuple(float(weight) for _, _, _, weight in evaluations)
+    weights = tuple(float(weight) for *_, weight in evaluations)
 
     @tf.custom_gradient
     def evaluate(*xs):
@@ -289,7 +331,7 @@ def mean_negative_log_likelihoods(evaluations):
             groups.append(xs[start : start + size])
             start += size
         losses, gradients = _losses_and_gradients(
-            families, tuple(groups), parameters, weights
+            families, tuple(groups), priors, weights
         )
 
         def gradient(*upstream):  # one scalar per input
@@ -300,19 +342,28 @@ def mean_negative_log_likelihoods(evaluations):
 
         return losses, gradient
 
-    flat = [tf.convert_to_tensor(x) for _, xs, _, _ in evaluations for x in xs]
+    flat = [tf.convert_to_tensor(x) for _, xs, *_ in evaluations for x in xs]
     return evaluate(*flat) if flat else []
 
 
+def _tensors(values):
+    return tuple(tf.convert_to_tensor(value) for value in values)
+
+
 @tf.function(jit_compile=True)
-def _losses_and_gradients(families, groups, parameters, weights):
+def _losses_and_gradients(families, groups, priors, weights):
     """`(losses, their input gradients)` of `mean_negative_log_likelihoods`."""
     losses, gradients = [], []
-    for family, xs, group, weight in zip(
-        families, groups, parameters, weights, strict=True
+    for family, xs, (parameters, terms), weight in zip(
+        families, groups, priors, weights, strict=True
     ):
+        density = _FAMILIES[family]
+        if terms is None:
+            terms = density.prior_terms(*parameters)
         x = xs[0] if len(xs) == 1 else tf.concat(xs, axis=0)
-        log_prob, gradient = _FAMILIES[family].log_prob_and_gradient(x, *group)
+        log_prob, gradient = density.log_prob_and_gradient(
+            x, parameters, terms
+        )
         batch_sizes = [tf.shape(part)[0] for part in xs]
         for part_log_prob, part_gradient in zip(
             tf.split(log_prob, batch_sizes), tf.split(gradient, batch_sizes)

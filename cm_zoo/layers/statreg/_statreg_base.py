@@ -44,10 +44,21 @@ def expand_shared_docs(cls):
 class StatRegBase(keras.layers.Layer):
     """Adds `weight * mean(-log p(x))` in training; returns `x` unchanged.
 
-    A subclass sets `PRIOR_CLASS` (a `FittedPrior` subclass) and, in `build`,
-    creates one float32 weight (`_add_prior_weight`) per name in
-    `PRIOR_CLASS.DENSITY.parameters`. It implements `_check_prior_shape` and,
-    if its constructor needs more than `weight`, `_arguments_for(prior)`.
+    A subclass sets `PRIOR_CLASS` (a `FittedPrior` subclass) and implements
+    `_prior_weight_specs(dim)`: `{name: (shape, initializer)}` of the float32
+    weights that hold the prior, one per name in
+    `PRIOR_CLASS.DENSITY.parameters` (their initial values are the prior
+    until `set_prior`). It implements `_check_prior_shape` and, if its
+    constructor needs more than `weight`, `_arguments_for(prior)`.
+
+    Next to the prior, the layer holds its prior-only terms
+    (`DENSITY.terms`, e.g. the GMM's precisions) in weights of their own,
+    so that a training step does not recompute them. Every write of the
+    prior refreshes them: `set_prior`, and loading the layer from a Keras
+    file (which stores the prior alone, as before the terms existed). A
+    `tf.train.Checkpoint` of the layer's variables holds both, as
+    `get_weights` / `set_weights` do. Assign the prior through `set_prior`,
+    not to its weights directly: the terms would not follow.
     """
 
     def __init__(self, weight=1.0, **kwargs):
@@ -101,6 +112,8 @@ class StatRegBase(keras.layers.Layer):
     def set_prior(self, prior):
         """Copies a fitted prior (see `from_prior`) into the layer's weights.
 
+        Also refreshes the prior-only terms the layer caches from it.
+
         Raises:
             TypeError: if `prior` is not of the layer's prior class.
             ValueError: if the layer is unbuilt, the prior's shapes differ
@@ -118,6 +131,7 @@ class StatRegBase(keras.layers.Layer):
         self._check_prior_shape(prior)
         for name, value in prior.density_parameters().items():
             getattr(self, name).assign(value.astype("float32"))
+        self._refresh_prior_terms()
 
     def prior_distribution(self):
         """The prior as a float32 TFP distribution (the reference density).
@@ -129,10 +143,55 @@ class StatRegBase(keras.layers.Layer):
 
     def prior_tensors(self):
         """The prior's weights as float32 tensors, in `DENSITY` order."""
-        return [
-            tf.convert_to_tensor(getattr(self, name))
-            for name in self.PRIOR_CLASS.DENSITY.parameters
-        ]
+        return self._tensors(self.PRIOR_CLASS.DENSITY.parameters)
+
+    def prior_term_tensors(self):
+        """The cached `DENSITY.prior_terms` of the prior, float32 tensors."""
+        return self._tensors(self.PRIOR_CLASS.DENSITY.terms)
+
+    def _tensors(self, names):
+        return [tf.convert_to_tensor(getattr(self, name)) for name in names]
+
+    def build(self, input_shape):
+        dim = self._check_input_shape(input_shape)
+        density = self.PRIOR_CLASS.DENSITY
+        with tf.init_scope():  # values, even when built mid-trace
+            parameters = {
+                name: keras.initializers.get(initializer)(shape, "float32")
+                for name, (shape, initializer) in self._prior_weight_specs(
+                    dim
+                ).items()
+            }
+            terms = density.prior_terms(
+                *[parameters[name] for name in density.parameters]
+            )
+        initial = {**parameters, **dict(zip(density.terms, terms, strict=True))}
+        for name, value in initial.items():
+            setattr(self, name, self._add_prior_weight(name, value))
+
+    def _refresh_prior_terms(self):
+        density = self.PRIOR_CLASS.DENSITY
+        values = density.prior_terms(*self.prior_tensors())
+        for name, value in zip(density.terms, values, strict=True):
+            getattr(self, name).assign(value)
+
+    def save_own_variables(self, store):
+        """Saves the prior's weights alone (the terms follow from them)."""
+        for index, name in enumerate(self.PRIOR_CLASS.DENSITY.parameters):
+            store[str(index)] = getattr(self, name)
+
+    def load_own_variables(self, store):
+        """Loads the prior's weights and refreshes the terms from them."""
+        names = self.PRIOR_CLASS.DENSITY.parameters
+        if len(store) != len(names):
+            raise ValueError(
+                f"{type(self).__name__} `{self.name}` expected "
+                f"{len(names)} variables ({', '.join(names)}), but received "
+                f"{len(store)} variables during loading."
+            )
+        for index, name in enumerate(names):
+            getattr(self, name).assign(store[str(index)])
+        self._refresh_prior_terms()
 
     def _check_input_shape(self, input_shape):
         if len(input_shape) != 2 or input_shape[-1] is None:
@@ -143,12 +202,12 @@ class StatRegBase(keras.layers.Layer):
             )
         return int(input_shape[-1])
 
-    def _add_prior_weight(self, name, shape, initializer):
+    def _add_prior_weight(self, name, value):
         # float32 whatever the dtype policy, and never autocast to float16.
         return self.add_weight(
             name=name,
-            shape=shape,
-            initializer=initializer,
+            shape=value.shape,
+            initializer=lambda shape, dtype: value,
             dtype="float32",
             trainable=False,
             autocast=False,

@@ -22,6 +22,9 @@ class GaussianStatReg(_statreg_base.StatRegBase):
     with `W W^T = Sigma^-1`, so the Mahalanobis term is one matmul `||(x - mu)
     W||^2`. The density is computed in float32 even under a `mixed_float16`
     policy. Until `set_prior` is called the prior is the standard normal.
+    The layer also caches the log normalizer of the density in a weight of
+    its own, which `set_prior` and loading refresh: write the prior through
+    `set_prior`, not into its weights.
 
     ${distribution}
 
@@ -44,12 +47,11 @@ class GaussianStatReg(_statreg_base.StatRegBase):
 
     PRIOR_CLASS = gaussian_prior.GaussianPrior
 
-    def build(self, input_shape):
-        dim = self._check_input_shape(input_shape)
-        self.mean = self._add_prior_weight("mean", (dim,), "zeros")
-        self.precision_cholesky = self._add_prior_weight(
-            "precision_cholesky", (dim, dim), "identity"
-        )
+    def _prior_weight_specs(self, dim):
+        return {
+            "mean": ((dim,), "zeros"),
+            "precision_cholesky": ((dim, dim), "identity"),
+        }
 
     def _check_prior_shape(self, prior):
         if prior.dim != self.mean.shape[0]:

@@ -22,7 +22,10 @@ class GMMStatReg(_statreg_base.StatRegBase):
     in non-trainable float32 weights that are saved with the model; the density
     is computed in float32 even under a `mixed_float16` policy, and the loss is
     float32. Until `set_prior` is called the prior is `K` standard normals at
-    the origin.
+    the origin. The layer also caches, in non-trainable weights of their own,
+    the prior-only terms of the density (precisions, scaled means,
+    normalizers), which `set_prior` and loading refresh: write the prior
+    through `set_prior`, not into its weights.
 
     The density is `prior_distribution()` (a `tfd.MixtureSameFamily`), but is
     computed without its `[batch, K, dim]` broadcast: the quadratic forms are
@@ -83,17 +86,13 @@ class GMMStatReg(_statreg_base.StatRegBase):
     def _arguments_for(cls, prior):
         return {"num_components": prior.num_components}
 
-    def build(self, input_shape):
-        dim = self._check_input_shape(input_shape)
-        self.logits = self._add_prior_weight(
-            "logits", (self.num_components,), "zeros"
-        )
-        self.means = self._add_prior_weight(
-            "means", (self.num_components, dim), "zeros"
-        )
-        self.variances = self._add_prior_weight(
-            "variances", (self.num_components, dim), "ones"
-        )
+    def _prior_weight_specs(self, dim):
+        components = self.num_components
+        return {
+            "logits": ((components,), "zeros"),
+            "means": ((components, dim), "zeros"),
+            "variances": ((components, dim), "ones"),
+        }
 
     def _check_prior_shape(self, prior):
         expected = tuple(self.means.shape)

@@ -59,6 +59,7 @@ def regularize_together(calls):
                     layer.PRIOR_CLASS.DENSITY,
                     [inputs[p] for p in positions],
                     layer.prior_tensors(),
+                    layer.prior_term_tensors(),
                     layer.weight,
                 )
                 for layer, positions in groups.values()

@@ -41,7 +41,7 @@ def _kernel(prior, dtype):
 
     def nll(x):
         (loss,) = _densities.mean_negative_log_likelihoods(
-            [(_densities.DIAGONAL_GMM, [x], parameters, 1.0)]
+            [(_densities.DIAGONAL_GMM, [x], parameters, None, 1.0)]
         )
         return loss
 
@@ -143,12 +143,14 @@ def test_inputs_evaluated_together_equal_one_by_one():
                     _densities.DIAGONAL_GMM,
                     xs,
                     list(gmm.density_parameters().values()),
+                    None,
                     1.0,
                 ),
                 (
                     _densities.GAUSSIAN,
                     [z],
                     list(gaussian.density_parameters().values()),
+                    None,
                     3.0,
                 ),
             ]

@@ -105,12 +105,16 @@ def test_prior_weights_are_non_trainable_float32():
     )
 
     assert layer.trainable_weights == []
-    assert sorted(
-        w.path.split("/")[-1] for w in layer.non_trainable_weights
-    ) == [
+    assert [w.path.split("/")[-1] for w in layer.non_trainable_weights] == [
         "logits",
         "means",
         "variances",
+        # The prior-only terms the layer caches (`DENSITY.terms`).
+        "center",
+        "precisions",
+        "scaled_means",
+        "log_normalized_weights",
+        "mean_terms",
     ]
     assert all(w.dtype == "float32" for w in layer.weights)
 
