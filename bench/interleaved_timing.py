@@ -1,4 +1,4 @@
-"""Median time per call of several functions, measured side by side.
+"""Time per call of several functions, measured side by side.
 
 Shared by the bench scripts: repetitions of the functions alternate their
 order block by block, so a slow spell on a shared machine hits all of them.
@@ -8,9 +8,11 @@ import math
 import statistics
 import time
 
+import numpy as np
 
-def interleaved_medians(functions, repeats, inner):
-    """Median seconds per call of each function, blocks alternating order.
+
+def interleaved_times(functions, repeats, inner):
+    """Seconds per call of each function in each block, blocks alternating.
 
     Args:
         functions: dict `{name: zero-argument callable}`.
@@ -19,7 +21,8 @@ def interleaved_medians(functions, repeats, inner):
             per block.
 
     Returns:
-        dict `{name: median seconds per call}`.
+        dict `{name: [seconds per call in block 0, 1, ...]}`; block `i` of
+        every function ran in the same repeat, next to each other.
     """
     if not isinstance(inner, dict):
         inner = dict.fromkeys(functions, inner)
@@ -31,7 +34,34 @@ def interleaved_medians(functions, repeats, inner):
             for _ in range(inner[name]):
                 functions[name]()
             times[name].append((time.perf_counter() - start) / inner[name])
+    return times
+
+
+def interleaved_medians(functions, repeats, inner):
+    """Median seconds per call of each function (`interleaved_times`)."""
+    times = interleaved_times(functions, repeats, inner)
     return {name: statistics.median(v) for name, v in times.items()}
+
+
+def median_ratio_interval(numerator, denominator, confidence=0.95, seed=0):
+    """Percentile bootstrap interval of `median(num) / median(den)`.
+
+    `numerator`/`denominator` are the per-block times of two functions
+    from one `interleaved_times` run; repeats are resampled jointly, so a
+    slow spell stays paired as it was measured.
+
+    Returns:
+        `(low, high)`.
+    """
+    numerator, denominator = np.asarray(numerator), np.asarray(denominator)
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, len(numerator), (2000, len(numerator)))
+    ratios = np.median(numerator[draws], axis=1) / np.median(
+        denominator[draws], axis=1
+    )
+    tail = 50.0 * (1.0 - confidence)
+    low, high = np.percentile(ratios, [tail, 100.0 - tail])
+    return float(low), float(high)
 
 
 def calls_per_block(functions, min_seconds):

@@ -26,13 +26,15 @@ Sub-millisecond calls are timed in blocks of at least 20 ms each
 (`calls_per_block`): a few calls a block timed the scheduler as much as
 the call.
 
-Prints `c_over_a=`, `b_over_bl=`, per-shape lines, `ratio_vs_tfp=` (TFP
-time / ours, geometric mean), `ratio_over_bound=` (ours / bound,
-geometric mean), `ratio_over_bare_matmuls=` (ours / bare matmuls,
-geometric mean over the K=100 shapes, D=256-9216; `..._all_shapes=` adds
-the K sweep), `statreg_fraction=` (Method C's StatReg evaluation alone,
-6 NLLs + gradients in one call, over the Method A step; `..._b_gmm=` the
-same for B-GMM over BL-Individual), then `ratio=<x>` (= c_over_a). Never
+Prints `c_over_a=`, `b_over_bl=` (with `..._ci95=low,high`, a percentile
+bootstrap over the timed blocks of the ratio of medians), per-shape
+lines, `ratio_vs_tfp=` (TFP time / ours, geometric mean),
+`ratio_over_bound=` (ours / bound, geometric mean),
+`ratio_over_bare_matmuls=` (ours / bare matmuls, geometric mean over the
+K=100 shapes, D=256-9216; `..._all_shapes=` adds the K sweep),
+`statreg_fraction=` (Method C's StatReg evaluation alone, 6 NLLs +
+gradients in one call, over the Method A step; `..._b_gmm=` the same for
+B-GMM over BL-Individual), then `ratio=<x>` (= c_over_a). Never
 collected by pytest.
 
     python bench/statreg_overhead_bench.py --quick
@@ -43,12 +45,15 @@ import argparse
 import functools
 import math
 import os
+import statistics
 
 import keras
 import numpy as np
 import tensorflow as tf
 from interleaved_timing import calls_per_block
 from interleaved_timing import interleaved_medians
+from interleaved_timing import interleaved_times
+from interleaved_timing import median_ratio_interval
 
 import cm_zoo
 
@@ -136,7 +141,7 @@ def time_train_steps(tasks, x, y, repeats, inner):
     for step in steps.values():  # trace and warm up
         step()
         step()
-    return interleaved_medians(steps, repeats, inner)
+    return interleaved_times(steps, repeats, inner)
 
 
 def regularizers_alone(task, batch_size, repeats, rng):
@@ -205,11 +210,15 @@ def train_step_overhead(preset, batch_size, repeats, inner, rng):
         num_classes = config["num_classes"]
         x = synthetic_batch(config, batch_size, rng)
         y = {m: rng.integers(0, num_classes, batch_size) for m in MODALITIES}
-    ratios, fractions = {}, {}
+    ratios, fractions, intervals = {}, {}, {}
     for method, baseline in (("C", "A_tune"), ("B_gmm", "bl_individual")):
         tasks = build_pair(method, baseline, config, num_classes, rng)
-        seconds = time_train_steps(tasks, x, y, repeats, inner)
+        times = time_train_steps(tasks, x, y, repeats, inner)
+        seconds = {name: statistics.median(v) for name, v in times.items()}
         ratio = seconds[method] / seconds[baseline]
+        intervals[method] = median_ratio_interval(
+            times[method], times[baseline]
+        )
         alone, harness, num_ops = regularizers_alone(
             tasks[method], batch_size, repeats, rng
         )
@@ -230,7 +239,7 @@ def train_step_overhead(preset, batch_size, repeats, inner, rng):
         fractions[method] = alone / seconds[baseline]
         del tasks
         keras.backend.clear_session()
-    return ratios, fractions
+    return ratios, fractions, intervals
 
 
 def matmul_flops_per_second(repeats):
@@ -360,11 +369,11 @@ def main():
         f"modalities={','.join(MODALITIES)}"
     )
     repeats, inner = (31, 3) if args.quick else (41, 5)
-    ratios, fractions = train_step_overhead(
+    ratios, fractions, intervals = train_step_overhead(
         "cmplaces_alexnet_tiny", args.batch_size, repeats, inner, rng
     )
     if args.paper:
-        paper, _ = train_step_overhead(
+        paper, _, _ = train_step_overhead(
             "cmplaces_alexnet_paper", args.paper_batch_size, 5, 1, rng
         )
         print(f"paper_c_over_a={paper['C']:.3f}")
@@ -374,6 +383,8 @@ def main():
     )
     print(f"load_after={os.getloadavg()[0]:.1f}")
     print(f"b_over_bl={ratios['B_gmm']:.3f}")
+    print("b_over_bl_ci95={:.3f},{:.3f}".format(*intervals["B_gmm"]))
+    print("c_over_a_ci95={:.3f},{:.3f}".format(*intervals["C"]))
     print(f"ratio_vs_tfp={vs_tfp:.2f}")
     print(f"ratio_over_bound={over_bound:.2f}")
     print(f"ratio_over_bare_matmuls={over_bare:.2f}")
