@@ -361,9 +361,7 @@ def _losses_and_gradients(families, groups, priors, weights):
         if terms is None:
             terms = density.prior_terms(*parameters)
         x = xs[0] if len(xs) == 1 else tf.concat(xs, axis=0)
-        log_prob, gradient = density.log_prob_and_gradient(
-            x, parameters, terms
-        )
+        log_prob, gradient = density.log_prob_and_gradient(x, parameters, terms)
         batch_sizes = [tf.shape(part)[0] for part in xs]
         for part_log_prob, part_gradient in zip(
             tf.split(log_prob, batch_sizes), tf.split(gradient, batch_sizes)
