@@ -244,7 +244,7 @@ def main():
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--batch-size", type=int, default=32)
     args = parser.parse_args()
-    steps, repeats = (40, 5) if args.quick else (100, 7)
+    steps, repeats = (40, 9) if args.quick else (100, 11)
     print(
         f"cores={os.cpu_count()} load={os.getloadavg()[0]:.1f} "
         f"modalities={','.join(MODALITIES)} batch={args.batch_size}"
