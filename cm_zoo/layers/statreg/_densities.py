@@ -17,8 +17,8 @@ Each family splits its density into prior-only terms (`Density.prior_terms`:
 for the GMM the precisions, the centered scaled means, the normalizers) and
 the per-batch kernel that takes them (`Density.log_prob_and_gradient`), so a
 StatReg layer can hold the terms in weights instead of recomputing them on
-every step (for the GMM a log, a reciprocal and three products over `[K, D]`,
-a quarter of the kernel's time at the tiny preset).
+every step (for the GMM a log, a reciprocal and three products over `[K, D]`:
+a tenth of the kernel's time at the tiny preset, 0.60 -> 0.53 ms).
 """
 
 import math
