@@ -9,7 +9,11 @@ cached in memory (`take(n).cache().repeat()`, materialized before
 timing). Fits alternate; medians are kept. The input-bound fraction is
 `max(0, t_real - t_cached) / t_real`: the share of a step spent waiting
 on input (target: 0). The time from a new iterator to its first batch
-(each `fit` call makes one) is reported too.
+(each `fit` call makes one) is reported too, and, side by side, fits on
+the real pipeline with tf.data's autotuning thread turned back on (our
+pipelines run without it, `cm_zoo.data.pipelines.without_autotune_thread`:
+deleting an iterator may wait out its current tuning interval, so some
+fits end late) with how many of them were over 15% slower.
 
 Part 2, list-file pipelines, JPEG then PNG: 2,000 files (96x96 clip-art
 images of the benchmark, 28 class folders) are written to a temporary
@@ -18,10 +22,12 @@ order, and one epoch at 64x64, batch 32, is read by
 `cm_zoo.data.make_list_dataset(..., batch_size=32, dtype="float32")` and by
 `keras.utils.image_dataset_from_directory` (unshuffled, batch 32): the
 same float32 `[32, 64, 64, 3]` batches (the first is checked equal), same
-process and tf.data defaults (AUTOTUNE). Each reader runs one untimed
-epoch, then epochs alternate (`interleaved_medians`), medians kept. Our
-uint8 default and a plain loop of `cm_zoo.data.decode_image_file` (PIL,
-one thread) over the same files are shown for scale.
+process, each reader as it comes (Keras' with tf.data's autotuning
+thread, ours without). Each reader runs one untimed epoch, then epochs
+alternate (`interleaved_medians`), medians kept. Our uint8 default, each
+reader with the other's autotuning setting, and a plain loop of
+`cm_zoo.data.decode_image_file` (PIL, one thread) over the same files are
+shown for scale.
 
 Prints items/s figures, `input_bound_fraction=`, `list_vs_keras_jpeg=`,
 `list_vs_keras_png=` and `list_vs_keras=` (ours items/s / Keras items/s;
@@ -102,17 +108,23 @@ def training_part(bench, batch_size, steps, repeats):
         task.fit(data, epochs=1, steps_per_epoch=steps, verbose=0)
         return time.perf_counter() - start
 
-    fit(cached)  # trace
-    fit(dataset)
-    times = {"pipeline": [], "real": [], "cached": []}
+    fits = {
+        "real": dataset,
+        "cached": cached,
+        "real_autotuned": with_autotune(dataset),
+    }
+    for data in fits.values():  # trace, warm up
+        fit(data)
+    times = {"pipeline": [], **{name: [] for name in fits}}
     for repeat in range(repeats):
-        order = ["pipeline", "real", "cached"]
+        order = list(times)
         for name in order if repeat % 2 == 0 else order[::-1]:
             if name == "pipeline":
                 times[name].append(iterate_seconds(dataset, steps))
             else:
-                times[name].append(fit(dataset if name == "real" else cached))
+                times[name].append(fit(fits[name]))
     seconds = {k: statistics.median(v) for k, v in times.items()}
+    late = sum(t > 1.15 * seconds["real"] for t in times["real_autotuned"])
     startup = statistics.median(first_batch_seconds(dataset) for _ in range(5))
     items = steps * batch_size * len(MODALITIES)
     pipeline_rate = items / seconds["pipeline"]
@@ -126,9 +138,19 @@ def training_part(bench, batch_size, steps, repeats):
         f"fit_real={items / seconds['real']:.0f} items/s "
         f"({seconds['real'] / steps * 1e3:.1f} ms/step) "
         f"iterator_first_batch={startup * 1e3:.1f}ms "
-        f"(= {startup / seconds['real']:.3f} of a {steps}-step fit)"
+        f"(= {startup / seconds['real']:.3f} of a {steps}-step fit); "
+        f"with tf.data's autotuning thread on: "
+        f"fit_real={seconds['real_autotuned'] / steps * 1e3:.1f} ms/step, "
+        f"{late} of {repeats} fits >15% slower than without"
     )
     return pipeline_rate / consume_rate, fraction
+
+
+def with_autotune(dataset):
+    """`dataset` with tf.data's autotuning thread back on (its default)."""
+    options = tf.data.Options()
+    options.autotune.enabled = True
+    return dataset.with_options(options)
 
 
 def write_images(bench, directory, num_files, extension):
@@ -179,6 +201,10 @@ def list_readers(list_path, directory, batch_size):
         "ours": lambda: ours("float32"),
         "keras": theirs,
         "ours_uint8": lambda: ours("uint8"),
+        "ours_autotuned": lambda: with_autotune(ours("float32")),
+        "keras_untuned": lambda: cm_zoo.data.pipelines.without_autotune_thread(
+            theirs()
+        ),
     }
 
 
@@ -234,7 +260,10 @@ def list_part(bench, extension, num_files, batch_size, repeats):
         f"({cpu['keras']:.0f} cpu_us/item) "
         f"make_list_dataset_uint8={rates['ours_uint8']:.0f} items/s "
         f"({cpu['ours_uint8']:.0f} cpu_us/item) "
-        f"serial_pil_loop={num_files / serial_s:.0f} items/s"
+        f"serial_pil_loop={num_files / serial_s:.0f} items/s; "
+        "with tf.data's autotuning thread on / off: "
+        f"make_list_dataset={rates['ours_autotuned']:.0f} items/s, "
+        f"image_dataset_from_directory={rates['keras_untuned']:.0f} items/s"
     )
     return rates["ours"] / rates["keras"]
 

@@ -19,6 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 from cm_zoo import modalities
+from cm_zoo.data import pipelines
 from cm_zoo.data._picture_dataset import picture_dataset
 from cm_zoo.data._python_loader import python_loader
 
@@ -123,7 +124,9 @@ def make_list_dataset(
     `spatial_text.render_annotation_file`; `description` files are read as
     UTF-8 strings; `sound` files are 16-bit PCM WAV or FLAC at any rate,
     read as float32 `[samples]` resampled to 16 kHz
-    (`file_readers.read_sound_file`).
+    (`file_readers.read_sound_file`). The dataset runs without tf.data's
+    autotuning thread (`pipelines.without_autotune_thread`), so that an
+    epoch ends with its last batch.
 
     Args:
         list_path: str. The list file (`relative/path label` lines).
@@ -205,7 +208,7 @@ def make_list_dataset(
             dataset = dataset.batch(batch_size)
     if cache:
         dataset = dataset.cache()
-    return dataset, report
+    return pipelines.without_autotune_thread(dataset), report
 
 
 def _check_arguments(modality, image_size, on_corrupt, batch_size, dtype):

@@ -26,7 +26,9 @@ def make_multimodal_dataset(
     Each modality is sampled independently (its own order, its own size);
     the caller sets `steps_per_epoch`. Row indices are batched with
     `drop_remainder=True` (static batch size); one parallel map call per
-    step gathers the rows of every modality; batches are prefetched.
+    step gathers the rows of every modality; batches are prefetched. It
+    runs without tf.data's autotuning thread (`without_autotune_thread`),
+    so that a `fit` on it returns as soon as its last step is done.
 
     Args:
         arrays_by_modality: dict. `{modality: (x, y)}`, `x` an array whose
@@ -95,11 +97,14 @@ def make_multimodal_dataset(
     )
     options = tf.data.Options()
     options.deterministic = deterministic
-    return dataset.with_options(options).prefetch(tf.data.AUTOTUNE)
+    dataset = dataset.with_options(options).prefetch(tf.data.AUTOTUNE)
+    return without_autotune_thread(dataset)
 
 
 def make_eval_dataset(x, batch_size):
     """Builds a finite, ordered dataset of `x` batches (feature extraction).
+
+    Without tf.data's autotuning thread (`without_autotune_thread`).
 
     Args:
         x: array. Rows to embed (images, sounds or python str).
@@ -116,11 +121,45 @@ def make_eval_dataset(x, batch_size):
     """
     _check_batch_size(batch_size)
     x = _to_tensor(x)
-    return (
+    return without_autotune_thread(
         tf.data.Dataset.from_tensor_slices(x)
         .batch(batch_size)
         .prefetch(tf.data.AUTOTUNE)
     )
+
+
+def without_autotune_thread(dataset):
+    """`dataset` without tf.data's autotuning thread, so that it ends promptly.
+
+    With autotuning on (TensorFlow's default), each iterator starts a thread
+    that re-tunes the pipeline at doubling intervals (10, 20, 40 ms, ...), and
+    deleting the iterator may wait for the interval under way to end: the
+    end of a `fit` call, of an epoch or of a `for` loop is then rounded up
+    to the next 10, 30, 70, 150, 310, 630, 1270 ms... since its first
+    batch. Measured on 2 cores (TensorFlow 2.21): a third of 40-step `fit`
+    calls on `make_multimodal_dataset` returned at 1.27 s instead of
+    ~0.9 s, and a third of the epochs over 2,000 list-file JPEGs took
+    ~177 ms instead of ~120 ms. Without the thread, a `tf.data.AUTOTUNE`
+    parallelism is the smaller of 16 and the number of cores, and
+    `prefetch(tf.data.AUTOTUNE)` buffers still grow while the consumer
+    waits; the pipelines of `cm_zoo.data` set their decode parallelism
+    themselves, and read as fast or faster without it.
+
+    Args:
+        dataset: `tf.data.Dataset`.
+
+    Returns:
+        The same dataset with `options().autotune.enabled` false.
+
+    Example:
+    >>> data = tf.data.Dataset.range(3).prefetch(tf.data.AUTOTUNE)
+    >>> data = cm_zoo.data.pipelines.without_autotune_thread(data)
+    >>> data.options().autotune.enabled, [int(x) for x in data]
+    (False, [0, 1, 2])
+    """
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return dataset.with_options(options)
 
 
 def _index_stream(labels, shuffle, seed, balance_classes):

@@ -6,6 +6,7 @@ import tensorflow as tf
 from cm_zoo import modalities
 from cm_zoo.data import teacher_labels
 from cm_zoo.data.clipart_benchmark import LEXICON_FILE
+from cm_zoo.data.pipelines import without_autotune_thread
 from cm_zoo.evaluation import RETRIEVAL_LAYERS
 from cm_zoo.evaluation import see_hear_read_metrics
 from cm_zoo.models import extract_features
@@ -197,7 +198,9 @@ def paired_dataset(pairs, batch_size, seed):
             .repeat()
             .batch(batch_size, drop_remainder=True)
         )
-    return tf.data.Dataset.zip(sets).prefetch(tf.data.AUTOTUNE)
+    return without_autotune_thread(
+        tf.data.Dataset.zip(sets).prefetch(tf.data.AUTOTUNE)
+    )
 
 
 def evaluate_see_hear_read(backbone, bench):

@@ -354,3 +354,18 @@ def test_bad_batch_size_or_dtype_raises(tmp_path, modality, arguments, message):
     list_path = _write_list(tmp_path, ["a.x 0"])
     with pytest.raises(ValueError, match=message):
         data.make_list_dataset(list_path, modality, **arguments)
+
+
+def test_list_datasets_run_without_the_autotune_thread(image_dir):
+    pictures = _write_list(image_dir, ["img/red.jpg 0", "img/blue.png 1"])
+    (image_dir / "texts").mkdir()
+    (image_dir / "texts" / "a.txt").write_text("a kitchen with a table")
+    texts = _write_list(image_dir / "texts", ["a.txt 0"])
+    for list_path, modality, kwargs in (
+        (pictures, "clipart", {"image_size": 8}),
+        (pictures, "clipart", {"image_size": 8, "batch_size": 2}),
+        (texts, "description", {}),
+    ):
+        dataset, _ = data.make_list_dataset(list_path, modality, **kwargs)
+        assert dataset.options().autotune.enabled is False, modality
+        assert len(list(dataset)) >= 1
