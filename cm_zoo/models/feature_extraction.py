@@ -8,6 +8,10 @@ import tensorflow as tf
 from cm_zoo.models.cross_modal_backbone import FC7
 from cm_zoo.models.cross_modal_backbone import LAYER_NAMES
 
+# Each backbone's encoder models, made once: `predict` on a new model traces
+# its predict function again, ~0.1 s per modality per call on 2 cores.
+_ENCODERS = weakref.WeakKeyDictionary()
+
 
 def extract_features(backbone, inputs, *, layers=(FC7,), batch_size=64):
     """Runs every modality of `inputs` through `backbone` in inference mode.
@@ -48,11 +52,6 @@ def extract_features(backbone, inputs, *, layers=(FC7,), batch_size=64):
         for layer in layers:
             features[layer][modality] = np.asarray(outputs[layer], "float32")
     return features
-
-
-# Each backbone's encoder models, made once: `predict` on a new model traces
-# its predict function again, ~0.1 s per modality per call on 2 cores.
-_ENCODERS = weakref.WeakKeyDictionary()
 
 
 def _encoder(backbone, modality):
