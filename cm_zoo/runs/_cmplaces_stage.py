@@ -6,6 +6,7 @@ the same way.
 """
 
 import dataclasses
+import functools
 
 import keras
 
@@ -14,6 +15,7 @@ from cm_zoo.data import make_multimodal_dataset
 from cm_zoo.presets import get as get_preset
 from cm_zoo.runs.best_on_validation import read_state
 from cm_zoo.runs.cmplaces_job import CMPlacesJob
+from cm_zoo.runs.cmplaces_training_data import source_pool
 from cm_zoo.runs.input_augmentation import augmented_dataset
 from cm_zoo.runs.run_directory import RunDirectory
 from cm_zoo.training import train_task
@@ -45,6 +47,16 @@ class Stage:
         return get_preset(self.job.preset).config(
             **dict(self.job.training.architecture)
         )
+
+    @functools.cached_property
+    def source_pool(self):
+        """The source network's training data `(x, y)`, made once.
+
+        The source network trains on it and its priors are fitted on it;
+        rendering the embedded pool's views takes ~3 s
+        (`cmplaces_training_data.source_pool`).
+        """
+        return source_pool(self.bench, self.job)
 
     def compile(self, task, names):
         """Compiles `task` (towers `names`) with the job's optimizer."""

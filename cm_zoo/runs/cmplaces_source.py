@@ -51,7 +51,7 @@ def load_or_train_source(stage):
     # some with 1-2 items, is too noisy to stop on; the best is kept.
     best = BestOnValidation(accuracy, run_dir, name="val_balanced_accuracy")
     epochs = epochs_left_to_run(run_dir, job.training.source_epochs)
-    data = {modality: source_pool(bench, job)}
+    data = {modality: stage.source_pool}
     stage.fit(task, data, epochs, run_dir, [best], balance_classes=True)
     stage.out.child("source").write_json(
         SOURCE_METRICS,
@@ -113,7 +113,7 @@ def load_or_fit_priors(stage, source, kind):
     priors = stage.root.load_priors(kind, job.statreg_layers)
     missing = [name for name in job.statreg_layers if name not in priors]
     if missing:
-        x, _ = source_pool(stage.bench, job)
+        x, _ = stage.source_pool
         fitted = cmplaces.fit_source_priors(
             source,
             x,

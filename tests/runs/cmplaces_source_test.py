@@ -55,3 +55,26 @@ def test_balanced_accuracy_weighs_every_class_alike():
     labels = np.array([0, 0, 0, 1])
     logits = np.eye(2)[[0, 0, 0, 0]]  # always class 0: 75% plain accuracy
     assert balanced_accuracy(logits, labels) == 0.5
+
+
+def test_stage_renders_the_source_pool_once(tmp_path, monkeypatch):
+    bench = cm_zoo.data.clipart_benchmark.load()
+    calls = []
+    render = bench.source_pool
+    monkeypatch.setattr(
+        bench, "source_pool", lambda *a, **k: calls.append(a) or render(*a, **k)
+    )
+    training = cm_zoo.presets.get("cmplaces_alexnet_tiny").training
+    stage = Stage(
+        CMPlacesJob(preset="cmplaces_alexnet_tiny", training=training),
+        tf.distribute.get_strategy(),
+        RunDirectory(tmp_path),
+        RunDirectory(tmp_path),
+        bench,
+    )
+    first = stage.source_pool
+    assert stage.source_pool is first
+    assert len(calls) == 1
+    np.testing.assert_array_equal(
+        first[1], render("train", views=training.source_views, seed=0)[1]
+    )
