@@ -49,9 +49,11 @@ def fit_source_priors(
         batch_size: int. Rows per pass. Defaults to `128`.
         seed: int. Seeds the EM initialisation. Defaults to `0`.
         max_iterations: int. EM iterations at most. Defaults to `100`.
-        cache_file: str. Where the activations are cached between EM
-            passes: `""` keeps them in memory (fine for the embedded data),
-            a file path spills them to disk (paper-size data). Defaults to
+        cache_file: str. Where the activations of every layer in
+            `layers` are cached between EM passes (one forward pass of the
+            source network serves them all): `""` keeps them in memory
+            (fine for the embedded data), a path spills them to disk as
+            `<cache_file>_activations*` (paper-size data). Defaults to
             `""`.
         relative_floor: float. Variance floor (GMM) or diagonal loading
             (Gaussian) as a fraction of the mean per-unit variance of the
@@ -76,11 +78,14 @@ def fit_source_priors(
             f"kind={kind!r}"
         )
     modality = modality or source.modalities[0]
+    # One forward pass for every layer: the first layer's first pass fills
+    # the cache, the other layers read their part of it.
+    all_layers = _activation_dataset(
+        source, modality, source_inputs, tuple(layers), batch_size
+    ).cache(f"{cache_file}_activations" if cache_file else "")
     priors = {}
     for layer in layers:
-        activations = _activation_dataset(
-            source, modality, source_inputs, layer, batch_size
-        ).cache(f"{cache_file}_{layer}" if cache_file else "")
+        activations = all_layers.map(lambda out, layer=layer: out[layer])
         floor = relative_floor * _mean_variance(activations)
         if kind == "gmm":
             priors[layer] = fit_diagonal_gmm(
@@ -101,11 +106,11 @@ def fit_source_priors(
     return priors
 
 
-def _activation_dataset(source, modality, inputs, layer, batch_size):
+def _activation_dataset(source, modality, inputs, layers, batch_size):
     @tf.function
     def activation(batch):
-        out = source.encode(modality, batch, training=False)[layer]
-        return tf.cast(out, tf.float32)
+        out = source.encode(modality, batch, training=False)
+        return {layer: tf.cast(out[layer], tf.float32) for layer in layers}
 
     return (
         tf.data.Dataset.from_tensor_slices(inputs)

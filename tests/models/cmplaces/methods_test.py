@@ -1,6 +1,7 @@
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from cm_zoo import presets
 from cm_zoo.curricula import ModalityTuning
@@ -198,3 +199,30 @@ def test_source_priors_fit_each_layer(source):
     assert set(gaussian) == {"fc6", "fc7"}
     with pytest.raises(ValueError, match="kind"):
         fit_source_priors(source, images, kind="flow")
+
+
+def test_source_priors_share_one_forward_pass(source, monkeypatch):
+    images = np.random.default_rng(1).integers(
+        0, 255, (40, 32, 32, 3), dtype="uint8"
+    )
+    batches = tf.Variable(0)
+    encode = source.encode
+
+    def counting_encode(*args, **kwargs):
+        batches.assign_add(1)
+        return encode(*args, **kwargs)
+
+    monkeypatch.setattr(source, "encode", counting_encode)
+    fitted = fit_source_priors(
+        source,
+        images,
+        layers=["pool5", "fc6", "fc7"],
+        num_components=2,
+        batch_size=16,
+        max_iterations=3,
+    )
+    assert int(batches.numpy()) == 3  # 40 rows in batches of 16, once
+    monkeypatch.undo()
+    expected = source.encode("clipart", images[:5], training=False)
+    for layer, prior in fitted.items():
+        assert prior.means.shape[1] == expected[layer].shape[1]
