@@ -51,8 +51,9 @@ def fit_source_priors(
         max_iterations: int. EM iterations at most. Defaults to `100`.
         cache_file: str. Where the activations of every layer in
             `layers` are cached between EM passes (one forward pass of the
-            source network serves them all): `""` keeps them in memory
-            (fine for the embedded data), a path spills them to disk as
+            source network serves them all, so the cache holds every
+            layer's at once): `""` keeps them in memory (fine for the
+            embedded data), a path spills them to disk as
             `<cache_file>_activations*` (paper-size data). Defaults to
             `""`.
         relative_floor: float. Variance floor (GMM) or diagonal loading
